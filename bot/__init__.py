@@ -1,0 +1,1 @@
+"""supportbot core: corpus, search, orders, policy. Framework-free (no Rasa, no FastAPI)."""
