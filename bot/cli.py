@@ -21,7 +21,8 @@ AREAS = (
     "bot.orders.cli",
     "bot.policy.cli",
     "bot.assistant.cli",
-    "bot.bench_chat",
+    "bot.assistant.nlu_cli",
+    "bot.ops",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).
