@@ -124,7 +124,7 @@
   }
 
   function append(node, children) {
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
     }
@@ -212,7 +212,10 @@
   host.style.display = "none"; // until the stylesheet is loaded, so the page never flashes unstyled markup
   const root = host.attachShadow({ mode: "open" });
   const stylesheet = el("link", { rel: "stylesheet", href: `${API_BASE}/static/widget.css` });
-  const reveal = () => host.style.removeProperty("display");
+  const reveal = () => {
+    host.style.removeProperty("display");
+    scrollToEnd();
+  };
   stylesheet.addEventListener("load", reveal);
   stylesheet.addEventListener("error", reveal);
 
@@ -383,12 +386,7 @@
           "data-testid": "quick-reply",
           text: button.title || button.payload,
           onclick: () => {
-            if (!sendText(button.payload || button.title, button.title || button.payload)) return;
-            message.buttonsUsed = true;
-            saveState();
-            const group = nodes.get(message.key)?.querySelector(".sb-quick");
-            if (group) group.remove();
-            input.focus();
+            if (sendText(button.payload || button.title, button.title || button.payload)) input.focus();
           },
         })
       )
@@ -484,8 +482,9 @@
   function renderCheck(name, decision) {
     const allowed = decision.allowed === true;
     const dates = [];
-    if (decision.opens_at) dates.push(["Opens", decision.opens_at]);
-    if (decision.closes_at) dates.push(["Closes", decision.closes_at]);
+    const past = (iso) => new Date(iso).getTime() < Date.now();
+    if (decision.opens_at) dates.push([past(decision.opens_at) ? "Opened" : "Opens", decision.opens_at]);
+    if (decision.closes_at) dates.push([past(decision.closes_at) ? "Closed" : "Closes", decision.closes_at]);
     for (const [key, value] of Object.entries(decision)) {
       if (key !== "opens_at" && key !== "closes_at" && key.endsWith("_at") && typeof value === "string") {
         dates.push([humanize(key.slice(0, -3)), value]);
@@ -577,6 +576,9 @@
 
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;
+    requestAnimationFrame(() => {
+      log.scrollTop = log.scrollHeight;
+    });
   }
 
   // ---------------------------------------------------------------- talking to the gateway
@@ -657,17 +659,21 @@
     if (CUSTOMER_ID) body.customer_id = CUSTOMER_ID;
     if (CUSTOMER_HASH) body.customer_hash = CUSTOMER_HASH;
     try {
-      const response = await jsonPost("/v1/chat", body);
-      if (!response.ok) {
-        fail(message, await errorMessage(response));
+      let payload;
+      try {
+        const response = await jsonPost("/v1/chat", body);
+        if (!response.ok) {
+          fail(message, await errorMessage(response));
+          return;
+        }
+        payload = await response.json();
+      } catch (_) {
+        fail(message, MESSAGES.network);
         return;
       }
-      const payload = await response.json();
       message.status = "sent";
       refreshMessage(message);
       receive(payload.messages, "bot");
-    } catch (_) {
-      fail(message, MESSAGES.network);
     } finally {
       busy = false;
       typing.hidden = true;
@@ -689,6 +695,14 @@
     if (!text || busy) return false;
     const message = { key: localKey(), id: null, role: "user", text: (shown || text).slice(0, MAX_MESSAGE_CHARS), status: "sending" };
     if (shown && shown !== text) message.payload = text;
+    // Quick replies belong to the turn they were offered in; a new message retires them.
+    for (const earlier of state.messages) {
+      if (Array.isArray(earlier.buttons) && earlier.buttons.length && !earlier.buttonsUsed) {
+        earlier.buttonsUsed = true;
+        const group = nodes.get(earlier.key)?.querySelector('[data-testid="quick-replies"]');
+        if (group) group.remove();
+      }
+    }
     state.messages.push(message);
     addToLog(message);
     saveState();
