@@ -309,14 +309,15 @@
     form,
     el("p", { class: "sb-footnote", text: "Answers come from our help center. Ask for a person any time." })
   );
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
+
+  append(root, [stylesheet, panel, launcher]);
+
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state.open) {
       event.preventDefault();
       setOpen(false);
     }
   });
-
-  append(root, [stylesheet, panel, launcher]);
 
   // ---------------------------------------------------------------- rendering messages
 
