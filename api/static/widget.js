@@ -616,12 +616,31 @@
   }
 
   function knownId(id) {
-    return state.messages.some((m) => m.id !== null && m.id !== undefined && String(m.id) === String(id));
+    const wanted = String(id);
+    return state.messages.some(
+      (m) => (m.id !== null && m.id !== undefined && String(m.id) === wanted) || (m.mergedIds || []).includes(wanted)
+    );
+  }
+
+  /**
+   * Rasa's REST channel sends an utterance's text and its custom payload as two messages; a
+   * payload-only message (no text, no buttons) is shown on the bot message just before it.
+   */
+  function mergeIntoPrevious(previous, raw) {
+    if (!previous || previous.role === "user" || raw.text || (Array.isArray(raw.buttons) && raw.buttons.length)) return false;
+    const data = raw.data && typeof raw.data === "object" ? raw.data : {};
+    previous.data = Object.assign({}, previous.data || {}, data);
+    if (raw.source && typeof raw.source === "object") previous.source = raw.source;
+    if (data.handoff) state.handoff = true;
+    if (raw.id !== undefined && raw.id !== null) previous.mergedIds = (previous.mergedIds || []).concat(String(raw.id));
+    refreshMessage(previous);
+    return true;
   }
 
   /** Adds server messages (chat replies or polled agent replies), skipping any already shown. */
   function receive(messages, defaultRole) {
     let added = 0;
+    let previous = null;
     for (const raw of messages || []) {
       if (!raw || typeof raw !== "object") continue;
       if (raw.id !== undefined && raw.id !== null) {
@@ -630,6 +649,7 @@
       }
       const role = raw.role === "agent" ? "agent" : raw.role === "customer" || raw.role === "user" ? null : defaultRole;
       if (!role) continue;
+      if (mergeIntoPrevious(previous, raw)) continue;
       const message = {
         key: localKey(),
         id: raw.id ?? null,
@@ -642,6 +662,7 @@
       if (message.data && message.data.handoff) state.handoff = true;
       state.messages.push(message);
       addToLog(message);
+      previous = message;
       added += 1;
     }
     return added;
