@@ -14,7 +14,15 @@
   const IDENTITY_KEY = "meridian-demo:identity";
 
   // The demo buyers and their orders as seeded by `supportbot orders seed` (docs/demo-data.md).
-  const DEMO_CUSTOMERS = [];
+  const DEMO_CUSTOMERS = [
+    {
+      id: "C1001",
+      name: "Ana Silva",
+      orders: [
+        { id: "1001", status: "shipped", summary: "Wireless earbuds · shipped from Shenzhen", question: "Can I cancel order 1001?" },
+      ],
+    },
+  ];
 
   function savedIdentity() {
     try {
