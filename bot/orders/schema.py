@@ -291,7 +291,7 @@ def _check_order_of_events(order: Order) -> None:
         ("shipped_at", order.shipped_at),
         ("received_confirmed_at", order.received_confirmed_at),
     ]
-    previous_name, previous = sequence[0]
+    previous_name, previous = "created_at", order.created_at
     for name, value in sequence[1:]:
         if value is None:
             continue
