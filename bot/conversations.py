@@ -1,0 +1,271 @@
+"""The conversation log the gateway writes and the agent console reads (same database as orders).
+
+Rasa's tracker store keeps the dialogue state; this log keeps what people see: every customer,
+bot and agent message with an id the widget can poll after, who the conversation belongs to,
+whether the bot or a person is answering, the buyer's ratings and which webhook deliveries were
+already handled.
+
+A conversation's channel and customer id are those of its first message, and the customer id
+is always the *verified* one (or None): later messages cannot change who a conversation
+belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine, Row
+
+from bot import db
+from bot.errors import UsageError
+from bot.orders.schema import format_datetime
+
+CHANNELS = ("web", "whatsapp")
+ROLES = ("customer", "bot", "agent")
+# "handoff": waiting in the queue for a person; "agent": a person is answering.
+STATUSES = ("bot", "handoff", "agent")
+MAX_LIST_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    session_id: str
+    role: str
+    text: str
+    data: Optional[dict[str, Any]]
+    created_at: datetime
+    helpful: Optional[bool] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as the agent console and the widget's polling endpoint show it."""
+        return {
+            "id": self.id,
+            "role": self.role,
+            "text": self.text,
+            "data": self.data,
+            "created_at": format_datetime(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class Conversation:
+    session_id: str
+    channel: str
+    customer_id: Optional[str]
+    status: str
+    last_message: Optional[str]
+    updated_at: datetime
+    ticket_id: Optional[str]
+    intent: Optional[str]
+    intent_confidence: Optional[float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "channel": self.channel,
+            "customer_id": self.customer_id,
+            "status": self.status,
+            "last_message": self.last_message,
+            "updated_at": format_datetime(self.updated_at),
+            "ticket_id": self.ticket_id,
+            "intent": self.intent,
+            "intent_confidence": self.intent_confidence,
+        }
+
+
+class ConversationLog:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = db.utcnow) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    @classmethod
+    def from_url(cls, url: str) -> ConversationLog:
+        return cls(db.get_engine(url))
+
+    def add_message(
+        self,
+        session_id: str,
+        role: str,
+        text: str,
+        *,
+        channel: str = "web",
+        customer_id: Optional[str] = None,
+        data: Optional[dict[str, Any]] = None,
+    ) -> Message:
+        """Append a message, starting the conversation with ``channel``/``customer_id`` if new."""
+        _check_session(session_id)
+        if role not in ROLES:
+            raise UsageError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+        if channel not in CHANNELS:
+            raise UsageError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        if not isinstance(text, str):
+            raise UsageError("text: must be a string")
+        if data is not None:
+            if not isinstance(data, dict):
+                raise UsageError("data: must be an object or null")
+            try:
+                json.dumps(data)
+            except (TypeError, ValueError):
+                raise UsageError("data: must contain only JSON values") from None
+        now = self._clock()
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            # Insert-or-ignore: two first messages of one session racing (widget double send)
+            # must both land in one conversation, and the first one decides its owner.
+            db.insert_ignoring_duplicate(
+                conn,
+                db.conversations,
+                {
+                    "session_id": session_id,
+                    "channel": channel,
+                    "customer_id": customer_id or None,
+                    "status": "bot",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            result = conn.execute(
+                db.messages.insert().values(
+                    session_id=session_id, role=role, text=text, data=data, created_at=now
+                )
+            )
+            message_id = int(result.inserted_primary_key[0])
+            conn.execute(
+                db.conversations.update()
+                .where(db.conversations.c.session_id == session_id)
+                .values(last_message=text, last_message_id=message_id, updated_at=now)
+            )
+        return Message(id=message_id, session_id=session_id, role=role, text=text, data=data, created_at=now)
+
+    def messages(self, session_id: str, after: int = 0) -> list[Message]:
+        """The conversation's messages with an id above ``after``, oldest first."""
+        query = (
+            select(db.messages)
+            .where(db.messages.c.session_id == session_id, db.messages.c.id > after)
+            .order_by(db.messages.c.id)
+        )
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query)]
+
+    def get_conversation(self, session_id: str) -> Optional[Conversation]:
+        query = select(db.conversations).where(db.conversations.c.session_id == session_id)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _conversation(row)
+
+    def list_conversations(self, status: Optional[str] = None, limit: int = 100) -> list[Conversation]:
+        """The most recently active conversations first."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
+            raise UsageError(f"limit: must be a whole number from 1 to {MAX_LIST_LIMIT}")
+        table = db.conversations
+        query = select(table).order_by(table.c.updated_at.desc(), table.c.last_message_id.desc()).limit(limit)
+        if status is not None:
+            _check_status(status)
+            query = query.where(table.c.status == status)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            return [_conversation(row) for row in conn.execute(query)]
+
+    def set_status(self, session_id: str, status: str, ticket_id: Optional[str] = None) -> None:
+        """Who answers the conversation now; going back to "bot" without a ticket clears it."""
+        _check_status(status)
+        values: dict[str, Any] = {"status": status, "updated_at": self._clock()}
+        if ticket_id is not None:
+            values["ticket_id"] = ticket_id
+        elif status == "bot":
+            values["ticket_id"] = None
+        self._update_conversation(session_id, values)
+
+    def set_intent(self, session_id: str, name: str, confidence: float) -> None:
+        """The latest customer message's intent, for the agent console (not an activity)."""
+        if not isinstance(name, str) or not name.strip():
+            raise UsageError("intent: must be a non-empty string")
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+            raise UsageError("confidence: must be a number")
+        self._update_conversation(
+            session_id, {"intent": name.strip(), "intent_confidence": float(confidence)}
+        )
+
+    def record_feedback(self, session_id: str, message_id: int, helpful: bool) -> None:
+        """Rate a bot message of this session; rating it again replaces the earlier rating."""
+        if not isinstance(helpful, bool):
+            raise UsageError("helpful: must be true or false")
+        table = db.messages
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            result = conn.execute(
+                table.update()
+                .where(table.c.id == message_id, table.c.session_id == session_id, table.c.role == "bot")
+                .values(helpful=helpful)
+            )
+            if not result.rowcount:
+                raise UsageError(f"message {message_id} is not a bot message of session {session_id!r}")
+
+    def csat(self) -> dict[str, Any]:
+        """The assistant's rating: {"rated", "helpful", "score"}; score is None before any rating."""
+        helpful = db.messages.c.helpful
+        query = select(helpful, func.count()).where(helpful.isnot(None)).group_by(helpful)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            counts = {bool(value): int(count) for value, count in conn.execute(query)}
+        rated = counts.get(True, 0) + counts.get(False, 0)
+        liked = counts.get(True, 0)
+        return {"rated": rated, "helpful": liked, "score": liked / rated if rated else None}
+
+    def claim_delivery(self, channel: str, message_id: str) -> bool:
+        """True the first time (channel, message_id) is seen: webhook retries are answered once."""
+        if not channel or not message_id:
+            raise UsageError("a webhook delivery needs a channel and a message id")
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            return db.insert_ignoring_duplicate(
+                conn,
+                db.webhook_deliveries,
+                {"channel": channel, "message_id": message_id, "received_at": self._clock()},
+            )
+
+    def _update_conversation(self, session_id: str, values: dict[str, Any]) -> None:
+        table = db.conversations
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            result = conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
+            if not result.rowcount:
+                raise UsageError(f"conversation {session_id!r} does not exist")
+
+
+def _check_session(session_id: str) -> None:
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise UsageError("session_id: is required")
+    if len(session_id) > 255:
+        raise UsageError("session_id: must be at most 255 characters")
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise UsageError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+
+
+def _message(row: Row) -> Message:
+    return Message(
+        id=row.id,
+        session_id=row.session_id,
+        role=row.role,
+        text=row.text,
+        data=row.data,
+        created_at=row.created_at,
+        helpful=row.helpful,
+    )
+
+
+def _conversation(row: Row) -> Conversation:
+    return Conversation(
+        session_id=row.session_id,
+        channel=row.channel,
+        customer_id=row.customer_id,
+        status=row.status,
+        last_message=row.last_message,
+        updated_at=row.updated_at,
+        ticket_id=row.ticket_id,
+        intent=row.intent,
+        intent_confidence=row.intent_confidence,
+    )

@@ -1,0 +1,330 @@
+"""The one database of supportbot: tables, the cached engine per URL and the migrations.
+
+Orders, customers, handoff tickets and the conversation log share one SQLAlchemy engine.
+Rasa's SQL tracker store lives in the same database, which is why no table here is named
+``events``. The schema is owned by the Alembic migrations in ``bot/migrations/``; the
+``metadata`` below mirrors them (a test asserts that the two match) and is what queries use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    exc,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.types import TypeDecorator
+
+from bot.errors import SupportbotError, UsageError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Its own version table, so another Alembic-managed schema sharing the database cannot collide.
+VERSION_TABLE = "supportbot_alembic_version"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    Stored as naive UTC because SQLite has no time zones; without this, values read back from
+    SQLite would be naive and compare wrongly with the aware datetimes of ``bot.orders.schema``.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("phone", String(32), nullable=True),
+    # Digits only, so WhatsApp's "whatsapp:+49 151..." matches the shop's "+4915...".
+    Column("phone_digits", String(32), nullable=True, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("customer_id", String(64), ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("status", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # The order JSON exactly as bot.orders.schema.order_to_dict writes it (amount as a string,
+    # so no float rounding): one validator, one format, lossless round trips.
+    Column("document", JSON(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("session_id", String(255), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    # No foreign key: a widget buyer can be verified (HMAC) before the shop synced the customer.
+    Column("customer_id", String(64), nullable=True),
+    Column("reason", Text(), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("transcript", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("session_id", String(255), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("customer_id", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("ticket_id", String(32), nullable=True),
+    Column("intent", String(100), nullable=True),
+    Column("intent_confidence", Float(), nullable=True),
+    Column("last_message", Text(), nullable=True),
+    # Id of the newest message: breaks ties between conversations updated in the same instant.
+    Column("last_message_id", Integer(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False, index=True),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("session_id", String(255), ForeignKey("conversations.session_id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("data", JSON(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("helpful", Boolean(create_constraint=False), nullable=True),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel", "message_id", name="uq_webhook_deliveries_channel_message_id"),
+)
+
+TABLES = ("customers", "orders", "tickets", "conversations", "messages", "webhook_deliveries")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(url: str) -> Engine:
+    """The engine for ``url``, built once per process and URL (pools are per engine)."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _create_engine(url)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of ``url``'s engine (tests dropping a database use it)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise UsageError(f"SUPPORTBOT_DB_URL {url!r} is not a SQLAlchemy database URL") from None
+    kwargs: dict[str, Any] = {"future": True}
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        # The gateway serves requests from a thread pool; sqlite3's same-thread check would
+        # refuse connections handed between threads by the pool. The timeout waits for
+        # another writer (Rasa's tracker store, the action server) instead of failing at once.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            # One shared connection, or every new connection would see a new empty database.
+            kwargs["poolclass"] = StaticPool
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (exc.NoSuchModuleError, ImportError) as error:
+        raise UsageError(f"no database driver for {parsed.drivername!r} ({error})") from None
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets readers (the gateway) proceed while a writer (seed, tracker store) commits.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # SQLite ignores foreign keys unless asked, per connection.
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def describe(engine: Engine) -> str:
+    """The engine's URL without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def database_errors(engine: Engine) -> Iterator[None]:
+    """Turn driver failures into a message for a person instead of a traceback."""
+    try:
+        yield
+    except (exc.OperationalError, exc.ProgrammingError) as error:
+        text = str(error.orig) if error.orig is not None else str(error)
+        lowered = text.lower()
+        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+            raise SupportbotError(
+                f"the database {describe(engine)} has no supportbot tables; run `supportbot orders migrate`"
+            ) from None
+        first_line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        raise SupportbotError(f"database {describe(engine)}: {first_line}") from None
+
+
+def insert_ignoring_duplicate(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT unless a row with the same unique key exists; True when the row was inserted.
+
+    Race-free on both backends: two processes inserting the same key at once get exactly one
+    True, without aborting the surrounding transaction.
+    """
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        result = conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+        return bool(result.rowcount)
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**values))
+    except exc.IntegrityError:
+        return False
+    return True
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> str:
+    """Bring the database at ``url`` to ``revision`` (idempotent); returns the revision reached."""
+    from alembic import command
+
+    engine = get_engine(url)
+    with database_errors(engine), engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+        return current_revision(connection) or "base"
+
+
+def current_revision(connection: Connection) -> Optional[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    if head is None:
+        raise SupportbotError(f"no migrations in {MIGRATIONS_DIR}")
+    return head
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What ``alembic check`` would report: differences between the database and ``metadata``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "version_table": VERSION_TABLE,
+            "compare_type": True,
+            "include_name": own_tables_only,
+        },
+    )
+    return list(compare_metadata(context, metadata))
+
+
+def own_tables_only(name: Optional[str], type_: str, _parent: Any) -> bool:
+    # Rasa's tracker store shares the database; its tables are not ours to compare.
+    if type_ == "table":
+        return name in TABLES
+    return True
