@@ -22,14 +22,17 @@ from bot.orders.schema import Order, OrderValidationError, format_datetime
 ARTICLES: dict[str, str] = {
     "cancel": "how-to-cancel-my-order",
     "dispute_window": "when-can-i-open-dispute",
-    "dispute_not_received": "i-haven-t-received-my-order-what-should-i-do",
+    "dispute_in_transit": "i-cant-open-dispute-what-can-i-do",
+    "dispute_not_received": "i-havent-received-my-order-what-should-i-do",
     "dispute_expired": "what-can-i-do-if-dispute-time-is-expired",
-    "dispute_process": "what-s-the-dispute-process-after-i-have-opened-a-dispute",
+    "dispute_refunded": "rules-about-abusing-the-buyer-protection-programs",
+    "dispute_process": "whats-the-dispute-process-after-i-have-opened-a-dispute",
     "dispute_appeal": "i-am-not-satisfied-with-dispute-result-what-can-i-do",
     "dispute_how": "how-do-i-open-a-dispute",
     "refund_timing": "when-will-i-get-my-refund",
+    "refund_completed": "i-have-not-received-my-refund-what-can-i-do",
     "refund_arn": "what-is-arn",
-    "free_return": "what-s-free-return-service",
+    "free_return": "what-does-free-return-mean",
 }
 
 CANCEL_IMMEDIATE = timedelta(days=7)
@@ -342,27 +345,43 @@ def _dispute(order: Order, now: datetime) -> DisputeDecision:
         return DisputeDecision(
             False,
             reason="This order has already been refunded, so a dispute can't be opened.",
-            article_id=ARTICLES["dispute_window"],
+            article_id=ARTICLES["dispute_refunded"],
             **window,
         )
 
+    allowed, reason, article = _window_verdict(order, now, opens_at, closes_at, paypal_until)
     appeal_until = None
-    appeal_note = ""
     if order.dispute is not None and order.dispute.closed_at is not None:
-        appeal_until = order.dispute.closed_at + APPEAL_WINDOW
+        closed_at = order.dispute.closed_at
+        appeal_until = closed_at + APPEAL_WINDOW
         if now <= appeal_until:
-            appeal_note = (
-                f" If you disagree with your closed dispute's result, appeal by {format_day(appeal_until)}."
+            # Disagreeing with the result is what a buyer with a fresh result most likely wants.
+            if allowed and closes_at is not None:
+                also = f", or open a new dispute until {format_day(closes_at)}"
+            elif opens_at is not None and closes_at is not None and now < opens_at:
+                also = (
+                    f"; a new dispute can be opened from {format_day(opens_at)} until {format_day(closes_at)}"
+                )
+            else:
+                also = ""
+            reason = (
+                f"Your dispute closed on {format_day(closed_at)}: you can appeal its result until "
+                f"{format_day(appeal_until)}{also}."
             )
+            article = ARTICLES["dispute_appeal"]
+    return DisputeDecision(allowed, reason=reason, article_id=article, appeal_until=appeal_until, **window)
 
+
+def _window_verdict(
+    order: Order,
+    now: datetime,
+    opens_at: Optional[datetime],
+    closes_at: Optional[datetime],
+    paypal_until: Optional[datetime],
+) -> tuple[bool, str, str]:
+    """(allowed, reason, article id) from the buyer protection window alone."""
     if opens_at is None or closes_at is None:
-        return DisputeDecision(
-            False,
-            reason=_not_shipped_dispute_reason(order),
-            article_id=ARTICLES["dispute_window"],
-            appeal_until=appeal_until,
-            **window,
-        )
+        return False, _not_shipped_dispute_reason(order), ARTICLES["dispute_window"]
 
     if now < opens_at:
         waits_for_deadline = (
@@ -375,49 +394,39 @@ def _dispute(order: Order, now: datetime) -> DisputeDecision:
                 f"Your parcel is on its way with normal tracking, so you can open a dispute once the "
                 f"delivery deadline passes, from {format_day(opens_at)} until {format_day(closes_at)}."
             )
-            article = ARTICLES["dispute_not_received"]
-        elif order.logistics in ABNORMAL_LOGISTICS:
+            return False, reason, ARTICLES["dispute_in_transit"]
+        if order.logistics in ABNORMAL_LOGISTICS:
             reason = (
                 f"As {_LOGISTICS_PHRASES[order.logistics]}, you can open a dispute from "
                 f"{format_day(opens_at)} (the 11th day after shipping) until {format_day(closes_at)}."
             )
-            article = ARTICLES["dispute_not_received"]
-        else:
-            reason = (
-                f"You can open a dispute from {format_day(opens_at)} (the 11th day after shipping) "
-                f"until {format_day(closes_at)}."
-            )
-            article = ARTICLES["dispute_window"]
-        return DisputeDecision(
-            False, reason=reason + appeal_note, article_id=article, appeal_until=appeal_until, **window
+            return False, reason, ARTICLES["dispute_not_received"]
+        reason = (
+            f"You can open a dispute from {format_day(opens_at)} (the 11th day after shipping) "
+            f"until {format_day(closes_at)}."
         )
+        return False, reason, ARTICLES["dispute_window"]
 
     if now <= closes_at:
         if order.logistics in ABNORMAL_LOGISTICS and order.received_confirmed_at is None:
-            reason = f"As {_LOGISTICS_PHRASES[order.logistics]}, you can open a dispute now, until {format_day(closes_at)}."
-            article = ARTICLES["dispute_not_received"]
-        else:
-            reason = f"You can open a dispute now, until {format_day(closes_at)}."
-            article = ARTICLES["dispute_window"]
-        return DisputeDecision(
-            True, reason=reason + appeal_note, article_id=article, appeal_until=appeal_until, **window
-        )
+            reason = (
+                f"As {_LOGISTICS_PHRASES[order.logistics]}, you can open a dispute now, "
+                f"until {format_day(closes_at)}."
+            )
+            return True, reason, ARTICLES["dispute_not_received"]
+        return True, f"You can open a dispute now, until {format_day(closes_at)}.", ARTICLES["dispute_window"]
 
     if paypal_until is not None and now <= paypal_until:
         reason = (
             f"The buyer protection period ended on {format_day(closes_at)}, but as you paid with PayPal "
             f"you can still open a PayPal dispute until {format_day(paypal_until)}."
         )
-        article = ARTICLES["dispute_window"]
-    else:
-        reason = (
-            f"The buyer protection period ended on {format_day(closes_at)}, so please contact the seller "
-            "for a solution."
-        )
-        article = ARTICLES["dispute_expired"]
-    return DisputeDecision(
-        False, reason=reason + appeal_note, article_id=article, appeal_until=appeal_until, **window
+        return False, reason, ARTICLES["dispute_window"]
+    reason = (
+        f"The buyer protection period ended on {format_day(closes_at)}, so please contact the seller "
+        "for a solution."
     )
+    return False, reason, ARTICLES["dispute_expired"]
 
 
 def _not_shipped_dispute_reason(order: Order) -> str:
@@ -442,7 +451,7 @@ def _refund(order: Order, now: datetime) -> RefundDecision:
             None,
             f"Your refund was completed on {format_day(processed_at)}; if you can't see it, check your "
             "account statement, as some banks book it on the purchase date.",
-            ARTICLES["refund_timing"],
+            ARTICLES["refund_completed"],
         )
     expected_from = add_business_days(processed_at, REFUND_MIN_BUSINESS_DAYS)
     expected_by = add_business_days(processed_at, REFUND_MAX_BUSINESS_DAYS)

@@ -138,7 +138,7 @@ def test_normal_transit_opens_only_at_the_delivery_deadline(make_order, now: dat
     if not allowed:
         assert "delivery deadline" in dispute.reason
         assert format_day(LATE_DEADLINE) in dispute.reason
-        assert dispute.article_id == ARTICLES["dispute_not_received"]
+        assert dispute.article_id == ARTICLES["dispute_in_transit"]
 
 
 def test_normal_transit_with_an_early_deadline_still_waits_for_the_11th_day(make_order) -> None:
@@ -231,6 +231,7 @@ def test_no_dispute_after_a_completed_refund(make_order) -> None:
     dispute = evaluate(order, SHIPPED + 12 * DAY).dispute
     assert dispute.allowed is False
     assert "refunded" in dispute.reason
+    assert dispute.article_id == ARTICLES["dispute_refunded"]
 
 
 def test_a_processing_refund_does_not_block_a_dispute(make_order) -> None:
@@ -323,6 +324,10 @@ def test_closed_dispute_can_be_appealed_within_7_days(
     dispute = evaluate(order, closed + offset).dispute
     assert dispute.appeal_until == closed + 7 * DAY
     assert ("appeal" in dispute.reason) is mentions_appeal
+    assert (dispute.article_id == ARTICLES["dispute_appeal"]) is mentions_appeal
+    if mentions_appeal:
+        assert format_day(closed + 7 * DAY) in dispute.reason
+        assert f"open a new dispute until {format_day(LATE_DEADLINE + 15 * DAY)}" in dispute.reason
     # a closed dispute is not an open one: the window rule alone decides
     assert dispute.allowed is True
 
@@ -427,6 +432,7 @@ def test_completed_refund(make_order) -> None:
     refund = evaluate(order, REFUNDED + 30 * DAY).refund
     assert (refund.state, refund.expected_by) == ("completed", None)
     assert format_day(REFUNDED) in refund.reason
+    assert refund.article_id == ARTICLES["refund_completed"]
 
 
 # --- return -------------------------------------------------------------------------------
