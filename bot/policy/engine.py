@@ -11,7 +11,7 @@ at that instant and shut one second later. Refund business days skip Saturdays a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Optional
 
@@ -183,6 +183,7 @@ def evaluate(order: Order, now: datetime) -> Decision:
     ``now``: a decision built on events that have not happened yet would be wrong either way.
     """
     now = _utc(now)
+    order = _as_utc(order)
     check_dates_not_after(order, now)
     dispute = _dispute(order, now)
     return Decision(
@@ -228,6 +229,39 @@ def format_day(value: datetime) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year} at {value:%H:%M} UTC"
 
 
+def _as_utc(order: Order) -> Order:
+    """The order with every timestamp aware UTC: stores (SQLite) may hand back naive ones."""
+    dispute, refund = order.dispute, order.refund
+    if dispute is not None:
+        dispute = replace(
+            dispute, opened_at=_utc(dispute.opened_at), closed_at=_utc_or_none(dispute.closed_at)
+        )
+    if refund is not None:
+        refund = replace(refund, processed_at=_utc_or_none(refund.processed_at))
+    return replace(
+        order,
+        created_at=_utc(order.created_at),
+        paid_at=_utc_or_none(order.paid_at),
+        shipped_at=_utc_or_none(order.shipped_at),
+        delivery_deadline=_utc_or_none(order.delivery_deadline),
+        received_confirmed_at=_utc_or_none(order.received_confirmed_at),
+        dispute=dispute,
+        refund=refund,
+    )
+
+
+def _required(order: Order, name: str) -> datetime:
+    """A date the order's status cannot exist without; orders built outside the schema may lack it."""
+    value = getattr(order, name)
+    if value is None:
+        raise OrderValidationError(name, f"is required for a {order.status} order")
+    return _utc(value)
+
+
+def _utc_or_none(value: Optional[datetime]) -> Optional[datetime]:
+    return None if value is None else _utc(value)
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -250,8 +284,7 @@ def _cancel(order: Order, now: datetime, dispute: DisputeDecision) -> CancelDeci
             article,
         )
     if status == "awaiting_shipment":
-        assert order.paid_at is not None  # the schema requires it for this status
-        immediate_until = order.paid_at + CANCEL_IMMEDIATE
+        immediate_until = _required(order, "paid_at") + CANCEL_IMMEDIATE
         if now <= immediate_until:
             return CancelDecision(
                 True,
@@ -275,10 +308,14 @@ def _cancel(order: Order, now: datetime, dispute: DisputeDecision) -> CancelDeci
         already = "has already been shipped" if status == "shipped" else "is already completed"
         refuse = "refuse the delivery or " if status == "shipped" else ""
         opens_at, closes_at = dispute.opens_at, dispute.closes_at
-        if opens_at is not None and now < opens_at:
-            instead = f"you can {refuse}open a dispute from {format_day(opens_at)}"
-        elif closes_at is not None and now <= closes_at:
+        if order.dispute is not None and order.dispute.status == "open":
+            instead = "your open dispute is the way to a refund"
+        elif order.refund is not None and order.refund.status == "completed":
+            instead = "it has already been refunded"
+        elif dispute.allowed and closes_at is not None:
             instead = f"you can {refuse}open a dispute until {format_day(closes_at)}"
+        elif opens_at is not None and now < opens_at:
+            instead = f"you can {refuse}open a dispute from {format_day(opens_at)}"
         else:
             instead = "please contact the seller"
         return CancelDecision(
@@ -294,16 +331,16 @@ def _cancel(order: Order, now: datetime, dispute: DisputeDecision) -> CancelDeci
 
 def dispute_window(order: Order) -> tuple[Optional[datetime], Optional[datetime]]:
     """(opens_at, closes_at) of the platform dispute window, or (None, None) before shipment."""
-    if order.status not in ("shipped", "completed") or order.shipped_at is None:
+    if order.status not in ("shipped", "completed"):
         return None, None
-    assert order.delivery_deadline is not None  # the schema requires it once shipped
-    opens_at = order.shipped_at + DISPUTE_OPENS_AFTER_SHIPPING
+    deadline = _required(order, "delivery_deadline")
+    opens_at = _required(order, "shipped_at") + DISPUTE_OPENS_AFTER_SHIPPING
     if _in_normal_transit(order):
-        opens_at = max(opens_at, order.delivery_deadline)
+        opens_at = max(opens_at, deadline)
     if order.received_confirmed_at is not None:
         closes_at = order.received_confirmed_at + DISPUTE_PROTECTION
     else:
-        closes_at = order.delivery_deadline + DISPUTE_PROTECTION
+        closes_at = deadline + DISPUTE_PROTECTION
     return opens_at, closes_at
 
 
@@ -440,11 +477,13 @@ def _not_shipped_dispute_reason(order: Order) -> str:
 
 def _refund(order: Order, now: datetime) -> RefundDecision:
     refund = order.refund
-    if refund is None or refund.processed_at is None:
+    if refund is None:
         return RefundDecision(
             "none", None, "No refund has been started for this order.", ARTICLES["refund_timing"]
         )
     processed_at = refund.processed_at
+    if processed_at is None:
+        raise OrderValidationError("refund.processed_at", "is required")
     if refund.status == "completed":
         return RefundDecision(
             "completed",

@@ -6,11 +6,12 @@ pinned one second outside it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.orders.schema import OrderValidationError
+from bot.orders.schema import Order, OrderValidationError, Refund
 from bot.policy import ARTICLES, evaluate
 from bot.policy.engine import add_business_days, format_day
 
@@ -586,3 +587,56 @@ def test_naive_now_is_utc(make_order) -> None:
     order = make_order("shipped", logistics="no_tracking", shipped_at=SHIPPED)
     naive = ELEVENTH_DAY.replace(tzinfo=None)
     assert evaluate(order, naive) == evaluate(order, ELEVENTH_DAY)
+
+
+def test_naive_timestamps_on_a_directly_built_order_are_utc(make_order) -> None:
+    # a store reading SQLite gets naive datetimes back and may build Order itself
+    aware = make_order("completed", shipped_at=SHIPPED, received_confirmed_at=CONFIRMED, free_return=True)
+    naive = replace(
+        aware,
+        created_at=aware.created_at.replace(tzinfo=None),
+        paid_at=PAID.replace(tzinfo=None),
+        shipped_at=SHIPPED.replace(tzinfo=None),
+        received_confirmed_at=CONFIRMED.replace(tzinfo=None),
+    )
+    assert evaluate(naive, CONFIRMED + DAY).to_dict() == evaluate(aware, CONFIRMED + DAY).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("order", "field"),
+    [
+        (Order("x", "c", "awaiting_shipment", created_at=PAID), "paid_at"),
+        (
+            Order("x", "c", "shipped", created_at=PAID, paid_at=PAID, delivery_deadline=LATE_DEADLINE),
+            "shipped_at",
+        ),
+        (
+            Order("x", "c", "completed", created_at=PAID, paid_at=PAID, shipped_at=SHIPPED),
+            "delivery_deadline",
+        ),
+        (
+            Order("x", "c", "cancelled", created_at=PAID, refund=Refund(status="processing")),
+            "refund.processed_at",
+        ),
+    ],
+)
+def test_orders_built_outside_the_schema_still_name_a_missing_date(order: Order, field: str) -> None:
+    with pytest.raises(OrderValidationError) as exc:
+        evaluate(order, PAID + 60 * DAY)
+    assert exc.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"dispute": {"status": "open", "opened_at": ELEVENTH_DAY}}, "your open dispute"),
+        ({"refund": {"status": "completed", "processed_at": ELEVENTH_DAY}}, "already been refunded"),
+    ],
+)
+def test_cancel_of_a_shipped_order_does_not_offer_a_blocked_dispute(
+    make_order, overrides: dict, expected: str
+) -> None:
+    order = make_order("shipped", shipped_at=SHIPPED, logistics="no_tracking", **overrides)
+    reason = evaluate(order, ELEVENTH_DAY + DAY).cancel.reason
+    assert expected in reason
+    assert "open a dispute until" not in reason
