@@ -271,7 +271,8 @@ def insert_ignoring_duplicate(conn: Connection, table: Table, values: dict[str, 
     return True
 
 
-def _alembic_config(connection: Connection) -> Any:
+def alembic_config(connection: Connection) -> Any:
+    """An Alembic ``Config`` for ``bot/migrations`` that runs on ``connection`` (no alembic.ini)."""
     from alembic.config import Config
 
     config = Config()
@@ -286,7 +287,7 @@ def migrate(url: str, revision: str = "head") -> str:
 
     engine = get_engine(url)
     with database_errors(engine), engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), revision)
+        command.upgrade(alembic_config(connection), revision)
         return current_revision(connection) or "base"
 
 

@@ -18,11 +18,13 @@ from bot.conversations import ConversationLog
 from bot.orders.store import OrderStore
 
 
-def migrated_url(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, backend: str, *, migrate: bool = True) -> Iterator[str]:
+    """A database of its own on ``backend``, migrated to head unless ``migrate`` is false."""
     if backend == "sqlite":
         path = request.getfixturevalue("tmp_path_factory").mktemp("db") / "supportbot.db"
         url = f"sqlite:///{path}"
-        db.migrate(url)
+        if migrate:
+            db.migrate(url)
         yield url
         db.dispose_engine(url)
         return
@@ -37,7 +39,8 @@ def migrated_url(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
         .render_as_string(hide_password=False)
     )
     try:
-        db.migrate(url)
+        if migrate:
+            db.migrate(url)
         yield url
     finally:
         db.dispose_engine(url)
@@ -50,7 +53,7 @@ BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.p
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    yield from migrated_url(request, request.param)
+    yield from database_url(request, request.param)
 
 
 @pytest.fixture
@@ -70,3 +73,9 @@ def store(engine: Engine) -> OrderStore:
 @pytest.fixture
 def log(engine: Engine) -> ConversationLog:
     return ConversationLog(engine)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database with no tables at all, for migration tests."""
+    yield from database_url(request, request.param, migrate=False)
