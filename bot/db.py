@@ -193,6 +193,9 @@ def _create_engine(url: str) -> Engine:
         parsed = make_url(url)
     except exc.ArgumentError:
         raise UsageError(f"SUPPORTBOT_DB_URL {url!r} is not a SQLAlchemy database URL") from None
+    if parsed.drivername == "postgres":
+        # Hosting providers hand out postgres:// URLs, a scheme SQLAlchemy 1.4 no longer accepts.
+        parsed = parsed.set(drivername="postgresql")
     kwargs: dict[str, Any] = {"future": True}
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:

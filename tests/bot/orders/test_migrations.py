@@ -129,3 +129,11 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
         assert "127.0.0.1" in str(error.value)
     finally:
         db.dispose_engine(url)
+
+
+def test_postgres_scheme_alias_is_accepted() -> None:
+    url = "postgres://user:pw@127.0.0.1:1/db"
+    try:
+        assert db.get_engine(url).dialect.name == "postgresql"
+    finally:
+        db.dispose_engine(url)
