@@ -287,11 +287,16 @@ def alembic_config(connection: Connection) -> Any:
 def migrate(url: str, revision: str = "head") -> str:
     """Bring the database at ``url`` to ``revision`` (idempotent); returns the revision reached."""
     from alembic import command
+    from alembic.util import CommandError
 
     engine = get_engine(url)
-    with database_errors(engine), engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
-        return current_revision(connection) or "base"
+    try:
+        with database_errors(engine), engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+            return current_revision(connection) or "base"
+    except CommandError as error:
+        # e.g. a database migrated by a newer supportbot than this checkout
+        raise SupportbotError(f"cannot migrate {describe(engine)}: {error}") from None
 
 
 def current_revision(connection: Connection) -> Optional[str]:

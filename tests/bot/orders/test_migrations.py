@@ -137,3 +137,11 @@ def test_postgres_scheme_alias_is_accepted() -> None:
         assert db.get_engine(url).dialect.name == "postgresql"
     finally:
         db.dispose_engine(url)
+
+
+def test_database_from_a_newer_supportbot_is_a_clear_error(empty_db_url: str) -> None:
+    db.migrate(empty_db_url)
+    with db.get_engine(empty_db_url).begin() as conn:
+        conn.execute(text(f"UPDATE {db.VERSION_TABLE} SET version_num = 'ffff'"))
+    with pytest.raises(SupportbotError, match="ffff"):
+        db.migrate(empty_db_url)
