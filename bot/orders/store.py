@@ -130,19 +130,21 @@ def validate_customer(customer: Customer) -> Customer:
     return Customer(customer_id=customer_id, name=name, email=email, phone=phone)
 
 
-def _order_document(order: Order) -> dict[str, Any]:
-    """The stored JSON of an order, validated exactly like order JSON from outside."""
+def _validated(order: Order) -> tuple[Order, dict[str, Any]]:
+    """The order as order JSON from outside would give it, and its stored JSON document."""
     document = order_to_dict(order)
     # A string, not order_to_dict's float, so large amounts survive the round trip exactly.
     document["amount"] = str(order.amount)
     try:
-        order_from_dict(document)
+        order = order_from_dict(document)
+        document = order_to_dict(order)
+        document["amount"] = str(order.amount)
         json.dumps(document)
     except OrderValidationError as error:
         raise UsageError(f"order {order.order_id!r}: {error}") from None
     except (TypeError, ValueError):
         raise UsageError(f"order {order.order_id!r}: items: must contain only JSON values") from None
-    return document
+    return order, document
 
 
 class OrderStore:
@@ -189,8 +191,8 @@ class OrderStore:
 
     def upsert_order(self, order: Order) -> bool:
         """Create or replace the order; True when created. The customer must exist (UsageError)."""
-        document = _order_document(order)
-        return self._write(lambda conn: self._upsert_order(conn, order, document))
+        valid, document = _validated(order)
+        return self._write(lambda conn: self._upsert_order(conn, valid, document))
 
     def upsert_customer(self, customer: Customer) -> bool:
         """Create or replace the customer; True when created."""
@@ -203,7 +205,7 @@ class OrderStore:
         One bad record writes nothing at all (the seed and admin imports rely on it).
         """
         valid_customers = [validate_customer(customer) for customer in customers]
-        valid_orders = [(order, _order_document(order)) for order in orders]
+        valid_orders = [_validated(order) for order in orders]
 
         def write(conn: Connection) -> tuple[int, int]:
             created_customers = sum(self._upsert_customer(conn, customer) for customer in valid_customers)

@@ -323,3 +323,10 @@ def test_datetimes_come_back_aware_utc(customers: OrderStore, engine: Any) -> No
     with engine.connect() as conn:
         created = conn.execute(select(db.orders.c.created_at)).scalar_one()
     assert created == datetime(2024, 5, 20, 9, 0, tzinfo=timezone.utc)
+
+
+def test_order_built_in_code_is_stored_as_the_validator_would_read_it(customers: OrderStore) -> None:
+    loose = Order(order_id=" 3001 ", customer_id="C1001", status="unpaid", created_at=NOW, currency="eur")
+    assert customers.upsert_order(loose) is True
+    stored = customers.get_customer_order("C1001", "3001")
+    assert stored is not None and stored.order_id == "3001" and stored.currency == "EUR"
