@@ -1,0 +1,99 @@
+"""``create_app(settings)``: the gateway as an ASGI app (uvicorn runs it with ``--factory``).
+
+Nothing is built at import. The lifespan brings the database schema up to date, seeds the demo
+orders into an empty development database, builds the services and closes their HTTP clients
+on shutdown. Tests hand in ready-made ``services`` (fakes) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Optional
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Services, build_services, utc_now
+from api.errors import install_error_handlers
+from api.middleware import BodyLimitMiddleware
+from api.routes import admin, agent, assist, chat, faq, health, metrics, orders, pages, webhooks
+from api.routes.pages import STATIC_DIR
+from api.security import CUSTOMER_HASH_HEADER, CUSTOMER_ID_HEADER
+from api.telemetry import Metrics, MetricsMiddleware
+from bot.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def prepare_database(settings: Settings, store: Any) -> None:
+    """Migrations are idempotent; an empty development database gets the demo shop's orders."""
+    from bot.db import migrate
+
+    migrate(settings.database_url)
+    if settings.env == "development":
+        from bot.orders.seed import seed
+
+        if seed(store, utc_now(), if_empty=True):
+            logger.info("seeded the demo customers and orders into an empty development database")
+
+
+def _warm_up(services: Services) -> None:
+    """Loads the embedding model and index in the background so the first search is quick."""
+    try:
+        services.searcher.get()
+    except Exception as exc:  # the search routes report it properly when asked
+        logger.warning("FAQ search not ready: %s", exc)
+
+
+def create_app(settings: Optional[Settings] = None, *, services: Optional[Services] = None) -> FastAPI:
+    settings = settings or (services.settings if services is not None else get_settings())
+    settings.check_production_secrets()
+    given = services
+    app_metrics = given.metrics if given is not None else Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if given is not None:
+            app.state.services = given
+            yield
+            return
+        built = build_services(settings, metrics=app_metrics)
+        await run_in_threadpool(prepare_database, settings, built.store)
+        app.state.services = built
+        if settings.env != "test":
+            threading.Thread(target=_warm_up, args=(built,), name="faq-warm-up", daemon=True).start()
+        try:
+            yield
+        finally:
+            await built.aclose()
+
+    app = FastAPI(
+        title="supportbot gateway",
+        version="1.0",
+        description="Chat widget, WhatsApp webhooks, agent console and assist, admin sync. See docs/api.md.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (chat, faq, orders, admin, assist, agent, webhooks, health, metrics, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # The widget may be embedded on the shop's own domain: its calls are cross-origin, carry no
+    # cookies and prove identity with the HMAC. Authorization is not an allowed header, so the
+    # admin API cannot be called from another origin's page.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", CUSTOMER_ID_HEADER, CUSTOMER_HASH_HEADER],
+        max_age=600,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added last, so it is outermost: 413s and CORS preflights are counted too.
+    app.add_middleware(MetricsMiddleware, metrics=app_metrics)
+    return app

@@ -1,0 +1,50 @@
+"""In-memory sliding-window rate limits (per session, per IP), set by ``SUPPORTBOT_RATE_LIMIT``.
+
+In memory on purpose: the gateway is one process (see the Procfile). Several gateway processes
+behind a balancer would each allow the full rate.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from typing import Callable, Optional
+
+
+class RateLimiter:
+    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    def check(self, *keys: str) -> Optional[int]:
+        """Records one request under every key; or, if any key is over its limit, records nothing
+        and returns the whole seconds to wait (for ``Retry-After``)."""
+        now = self._clock()
+        with self._lock:
+            self._calls += 1
+            if self._calls % 1000 == 0:
+                self._forget_idle(now)
+            wait = 0.0
+            for key in keys:
+                hits = self._hits.get(key)
+                if hits is None:
+                    continue
+                while hits and hits[0] <= now - self.period:
+                    hits.popleft()
+                if len(hits) >= self.limit:
+                    wait = max(wait, hits[0] + self.period - now)
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            for key in keys:
+                self._hits.setdefault(key, deque()).append(now)
+            return None
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.period]:
+            del self._hits[key]

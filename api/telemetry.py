@@ -1,0 +1,116 @@
+"""Prometheus metrics, one ``CollectorRegistry`` per app so several apps (tests) never collide."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        # The *_created series double the output and say nothing a scrape's own timestamps don't.
+        disable_created_metrics()
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "supportbot_http_requests",
+            "HTTP requests by route template, method and status code.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "supportbot_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rasa_latency = Histogram(
+            "supportbot_rasa_turn_duration_seconds",
+            "Time Rasa took to answer one buyer turn.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.turns = Counter(
+            "supportbot_chat_turns",
+            "Buyer messages received, by channel.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.rasa_errors = Counter(
+            "supportbot_rasa_errors", "Buyer turns Rasa could not answer.", registry=self.registry
+        )
+        self.intents = Counter(
+            "supportbot_intents",
+            "Buyer turns by the intent Rasa recognised.",
+            ["intent"],
+            registry=self.registry,
+        )
+        self.fallbacks = Counter(
+            "supportbot_fallbacks",
+            "Buyer turns Rasa could not classify with confidence (nlu_fallback).",
+            registry=self.registry,
+        )
+        self.handoffs = Counter(
+            "supportbot_handoffs",
+            "Conversations handed to a person, by channel.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.agent_replies = Counter(
+            "supportbot_agent_replies",
+            "Replies sent by agents, by channel.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.csat_score = Gauge(
+            "supportbot_csat_score",
+            "Share of rated bot answers the buyer found helpful (0..1; NaN before any rating).",
+            registry=self.registry,
+        )
+        self.csat_rated = Gauge(
+            "supportbot_csat_ratings", "Bot answers rated by buyers.", registry=self.registry
+        )
+        self.csat_score.set(float("nan"))
+
+    def set_csat(self, csat: dict[str, Any]) -> None:
+        self.csat_rated.set(float(csat.get("rated") or 0))
+        score = csat.get("score")
+        self.csat_score.set(float("nan") if score is None else float(score))
+
+
+class MetricsMiddleware:
+    """Counts every response and times it, labelled by the route template (never the raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None)
+            if template is None:
+                # Mounted static files carry no route object; one label keeps the label set bounded.
+                template = "/static/{path}" if scope.get("path", "").startswith("/static/") else "unmatched"
+            method = scope.get("method", "GET")
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
