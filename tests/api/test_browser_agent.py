@@ -91,7 +91,8 @@ def test_the_console_lists_live_conversations_and_the_handoff_queue(page: Page, 
 def test_selecting_a_conversation_shows_transcript_and_assist(page: Page, site: Site) -> None:
     session_id = f"assist-{uuid.uuid4()}"
     buyer_says(site, session_id, "Can I cancel order 1001?", customer_id=support.ASSIST_CUSTOMER)
-    buyer_says(site, session_id, "I need a person")
+    # The same signed-in buyer: a session belongs to the customer who started it (anonymous gets 403).
+    buyer_says(site, session_id, "I need a person", customer_id=support.ASSIST_CUSTOMER)
 
     sign_in(page, site)
     conversation(page, session_id).click()
