@@ -1,0 +1,112 @@
+"""The bot/ services the actions call, built lazily once per action-server process.
+
+Nothing is built at import: the order store (SQLAlchemy engine) on the first order question,
+the searcher (embedding model and FAISS index) on the first help question. Tests hand an
+action its own ``Services`` with fakes instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.orders.schema import Order
+
+
+class OrderStoreLike(Protocol):
+    """The part of ``bot.orders.store.OrderStore`` the actions use (buyer-facing, customer-scoped)."""
+
+    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]: ...
+
+    def list_customer_orders(self, customer_id: str) -> list[Order]: ...
+
+    def create_ticket(
+        self,
+        session_id: str,
+        channel: str,
+        customer_id: Optional[str],
+        reason: str,
+        transcript: list[dict[str, Any]],
+    ) -> Any: ...
+
+
+class SearcherLike(Protocol):
+    """``bot.search.Searcher``: ``search(query, k)`` returns a ``SearchResponse``."""
+
+    def search(self, query: str, k: int = 5) -> Any: ...
+
+
+Evaluator = Callable[["Order", datetime], dict[str, Any]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def evaluate_order(order: Order, now: datetime) -> dict[str, Any]:
+    """The eligibility decision as JSON (``bot.policy.evaluate(order, now).to_dict()``)."""
+    from bot.policy import evaluate
+
+    return evaluate(order, now).to_dict()
+
+
+class Services:
+    """Order store, searcher, eligibility engine and clock; each built on first use."""
+
+    def __init__(
+        self,
+        *,
+        settings: Optional[Settings] = None,
+        store: Optional[OrderStoreLike] = None,
+        searcher: Optional[SearcherLike] = None,
+        evaluator: Optional[Evaluator] = None,
+        clock: Optional[Callable[[], datetime]] = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._searcher = searcher
+        self.evaluate: Evaluator = evaluator or evaluate_order
+        self.now: Callable[[], datetime] = clock or utc_now
+        # The action server may run sync actions in threads; build each heavy object once.
+        self._lock = threading.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from bot.config import get_settings
+
+            self._settings = get_settings()
+        return self._settings
+
+    def store(self) -> OrderStoreLike:
+        with self._lock:
+            if self._store is None:
+                from bot.orders.store import OrderStore
+
+                self._store = OrderStore.from_url(self.settings.database_url)
+            return self._store
+
+    def searcher(self) -> SearcherLike:
+        with self._lock:
+            if self._searcher is None:
+                from bot.search import load_searcher
+
+                self._searcher = load_searcher(self.settings)
+            return self._searcher
+
+
+_default: Optional[Services] = None
+_default_lock = threading.Lock()
+
+
+def default_services() -> Services:
+    """The process-wide services of the action server (settings from the environment)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Services()
+        return _default

@@ -1,0 +1,125 @@
+"""The buyer-facing wording of order states and decisions (shared by actions and agent assist)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from bot.assistant import replies
+from bot.orders.schema import Order, format_datetime, order_from_dict
+from bot.policy import evaluate
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def order(status: str = "shipped", **fields: Any) -> Order:
+    def at(days: float) -> str | None:
+        return format_datetime(NOW - timedelta(days=days))
+
+    data: dict[str, Any] = {
+        "order_id": "4242",
+        "customer_id": "C1",
+        "status": status,
+        "created_at": at(10),
+        "items": [{"title": "Linen shirt", "quantity": 1}],
+    }
+    if status not in ("unpaid", "payment_verifying", "cancelled", "closed"):
+        data["paid_at"] = at(10)
+    if status in ("shipped", "completed"):
+        data.update(shipped_at=at(8), delivery_deadline=format_datetime(NOW + timedelta(days=12)))
+    data.update(fields)
+    return order_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "expected"),
+    [
+        ("unpaid", {}, "Order 4242 (Linen shirt) was placed on 28 February 2026 and is waiting for payment."),
+        ("payment_verifying", {}, "The payment for order 4242 (Linen shirt) is being verified"),
+        ("awaiting_shipment", {}, "Order 4242 (Linen shirt) was paid on 28 February 2026 and is waiting for"),
+        (
+            "shipped",
+            {},
+            "was shipped on 2 March 2026 and should arrive by 22 March 2026. Tracking shows it on its way.",
+        ),
+        ("shipped", {"logistics": "no_tracking"}, "There is no tracking information for the parcel yet."),
+        ("cancelled", {}, "Order 4242 (Linen shirt) was cancelled."),
+        ("closed", {}, "Order 4242 (Linen shirt) is closed."),
+    ],
+)
+def test_status_text_says_where_the_order_stands(status: str, fields: dict, expected: str) -> None:
+    assert expected in replies.status_text(order(status, **fields), NOW)
+
+
+def test_status_text_says_when_the_promised_date_has_passed() -> None:
+    late = order(delivery_deadline=format_datetime(NOW - timedelta(days=1)))
+
+    assert "the promised delivery date was 9 March 2026" in replies.status_text(late, NOW)
+
+
+def test_status_text_mentions_an_open_dispute_and_a_refund() -> None:
+    disputed = order(dispute={"status": "open", "opened_at": format_datetime(NOW - timedelta(days=1))})
+    refunded = order("cancelled", refund={"status": "completed", "processed_at": format_datetime(NOW)})
+
+    assert replies.status_text(disputed, NOW).endswith("There is an open dispute on it.")
+    assert replies.status_text(refunded, NOW).endswith("It has been refunded.")
+
+
+def test_order_title_names_several_items() -> None:
+    many = order(items=[{"title": "Cup"}, {"title": "Saucer", "quantity": 2}, {"title": "Spoon"}])
+
+    assert replies.order_title(many) == "order 4242 (Cup and 2 more items)"
+    assert replies.order_title(order(items=[])) == "order 4242"
+
+
+@pytest.mark.parametrize("check", replies.CHECKS)
+def test_check_text_names_the_order_and_carries_the_engine_reason(check: str) -> None:
+    shipped = order()
+    decision = evaluate(shipped, NOW).to_dict()
+
+    text = replies.check_text(check, shipped, decision)
+
+    assert text.startswith("Order 4242 (Linen shirt), shipped: ")
+    assert decision[check]["reason"] in text
+    assert replies.check_payload(check, shipped, decision) == {
+        "order_id": "4242",
+        "status": "shipped",
+        check: decision[check],
+    }
+
+
+def test_refund_without_a_refund_points_to_a_dispute_once_shipped() -> None:
+    shipped = order()
+
+    text = replies.check_text("refund", shipped, evaluate(shipped, NOW).to_dict())
+
+    assert (
+        "No refund has been started for this order. A refund for a shipped order goes through a dispute:"
+        in text
+    )
+
+
+def test_unknown_check_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown check"):
+        replies.check_text("teleport", order(), {})
+
+
+def test_order_summary_is_what_a_card_needs() -> None:
+    summary = replies.status_payload(order(amount="35", currency="eur"))
+
+    assert summary["order_id"] == "4242" and summary["status"] == "shipped"
+    assert summary["order"]["amount"] == "35.00" and summary["order"]["currency"] == "EUR"
+    assert summary["order"]["status_label"] == "shipped"
+    assert "customer_id" not in summary["order"]
+
+
+def test_answer_text_keeps_short_answers_and_cuts_long_ones_at_a_line() -> None:
+    assert replies.answer_text("  Short answer.  ") == "Short answer."
+    long = "\n".join(f"Step {i}: do the thing." for i in range(200))
+
+    cut = replies.answer_text(long, limit=100)
+
+    assert cut.endswith(" …") and len(cut) <= 102
+    assert cut.splitlines()[-1].startswith("Step ")
