@@ -1,0 +1,417 @@
+"""`supportbot eval nlu`: held-out intent classification quality of the Rasa NLU pipeline.
+
+Splits ``data/nlu.yml`` 80/20 per intent (seeded, so every run measures the same split),
+trains an NLU-only model on the 80% with ``rasa train nlu`` and scores the 20% with
+``rasa test nlu``. Rasa runs as a subprocess because ``bot/`` never imports it.
+
+Figures printed:
+- per-intent precision/recall/F1 from Rasa's ``intent_report.json``;
+- macro-F1: the mean F1 over the intents in the held-out set. An ``nlu_fallback`` prediction
+  counts as a miss (Rasa's own "macro avg" also averages in a zero for the ``nlu_fallback``
+  pseudo-intent, which has no examples; it is shown as ``rasa_macro_avg``);
+- out-of-scope rejection: the share of held-out ``out_of_scope`` examples predicted
+  ``out_of_scope`` or ``nlu_fallback``, and the share of in-scope examples wrongly rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import SupportbotError, UsageError
+
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+REJECTIONS = frozenset({OUT_OF_SCOPE, FALLBACK})
+TARGET_MACRO_F1 = 0.92
+# Rasa's output is long; a failure shows only its end, where the error is.
+_ERROR_TAIL_LINES = 25
+
+
+@dataclass(frozen=True)
+class NluData:
+    """An NLU file: examples per intent plus everything else (regexes, lookups, synonyms)."""
+
+    intents: dict[str, list[str]]
+    other: list[dict[str, Any]]
+    version: str = "3.1"
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class NluReport:
+    intents: list[IntentScore]
+    macro_f1: float
+    rasa_macro_avg: float | None
+    accuracy: float
+    oos_rejected: int
+    oos_total: int
+    in_scope_rejected: int
+    in_scope_total: int
+    train_examples: int
+    test_examples: int
+
+    @property
+    def oos_rejection(self) -> float | None:
+        return self.oos_rejected / self.oos_total if self.oos_total else None
+
+    @property
+    def in_scope_rejection(self) -> float | None:
+        return self.in_scope_rejected / self.in_scope_total if self.in_scope_total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "train_examples": self.train_examples,
+            "test_examples": self.test_examples,
+            "macro_f1": round(self.macro_f1, 4),
+            "target_macro_f1": TARGET_MACRO_F1,
+            "rasa_macro_avg": None if self.rasa_macro_avg is None else round(self.rasa_macro_avg, 4),
+            "accuracy": round(self.accuracy, 4),
+            "out_of_scope_rejection": {
+                "rejected": self.oos_rejected,
+                "total": self.oos_total,
+                "rate": _rounded(self.oos_rejection),
+            },
+            "in_scope_wrongly_rejected": {
+                "rejected": self.in_scope_rejected,
+                "total": self.in_scope_total,
+                "rate": _rounded(self.in_scope_rejection),
+            },
+            "intents": {
+                score.intent: {
+                    "precision": round(score.precision, 4),
+                    "recall": round(score.recall, 4),
+                    "f1": round(score.f1, 4),
+                    "support": score.support,
+                }
+                for score in self.intents
+            },
+        }
+
+
+def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
+    help_text = "Train Rasa NLU on 80% of data/nlu.yml and score intents on the other 20%."
+    parser = groups["eval"].add_parser("nlu", help=help_text, description=help_text)
+    parser.add_argument("--data", type=Path, default=Path("data/nlu.yml"), help="NLU training data (YAML)")
+    parser.add_argument("--config", type=Path, default=Path("config.yml"), help="Rasa pipeline configuration")
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="share held out per intent")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the split")
+    parser.add_argument("--out", type=Path, help="keep the split, the model and Rasa's reports here")
+    parser.add_argument(
+        "--fail-under", type=float, help="exit 1 when macro-F1 is below this (e.g. 0.92 in CI)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+
+    settings = get_settings()
+    data_path = settings.resolve(args.data)
+    config_path = settings.resolve(args.config)
+    if not 0.0 < args.test_fraction < 1.0:
+        raise UsageError("--test-fraction must be between 0 and 1")
+    for path in (data_path, config_path):
+        if not path.is_file():
+            raise UsageError(f"{path} does not exist")
+    data = parse_nlu(data_path.read_text(encoding="utf-8"))
+    train, test = split_nlu(data, test_fraction=args.test_fraction, seed=args.seed)
+
+    if args.out:
+        work = settings.resolve(args.out)
+        work.mkdir(parents=True, exist_ok=True)
+        report = _evaluate(train, test, config_path, work, settings.home)
+    else:
+        with tempfile.TemporaryDirectory(prefix="supportbot-nlu-eval-") as tmp:
+            report = _evaluate(train, test, config_path, Path(tmp), settings.home)
+
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(format_report(report, seed=args.seed))
+    if args.fail_under is not None and report.macro_f1 < args.fail_under:
+        print(f"supportbot: macro-F1 {report.macro_f1:.4f} is below {args.fail_under}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def parse_nlu(text: str) -> NluData:
+    """Reads Rasa's YAML NLU format without Rasa; annotations stay in the example text."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"NLU data is not valid YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
+        raise UsageError("NLU data has no 'nlu:' list")
+    intents: dict[str, list[str]] = {}
+    other: list[dict[str, Any]] = []
+    for item in document["nlu"]:
+        if not isinstance(item, dict):
+            raise UsageError(f"NLU item is not a mapping: {item!r}")
+        if "intent" not in item:
+            other.append(item)
+            continue
+        name = str(item["intent"])
+        intents.setdefault(name, []).extend(_examples(item.get("examples"), name))
+    return NluData(intents=intents, other=other, version=str(document.get("version", "3.1")))
+
+
+def _examples(raw: Any, intent: str) -> list[str]:
+    if isinstance(raw, str):
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        bad = [line for line in lines if not line.startswith("- ")]
+        if bad:
+            raise UsageError(f"intent {intent}: example lines must start with '- ': {bad[0]!r}")
+        return [line[2:].strip() for line in lines]
+    if isinstance(raw, list):  # the long form: a list of {text: ..., metadata: ...}
+        return [str(entry["text"]).strip() for entry in raw if isinstance(entry, dict) and "text" in entry]
+    raise UsageError(f"intent {intent} has no examples")
+
+
+def split_nlu(data: NluData, *, test_fraction: float = 0.2, seed: int = 42) -> tuple[NluData, NluData]:
+    """Stratified, deterministic split: each intent keeps ``test_fraction`` of its examples out.
+
+    Each intent is shuffled by its own seeded generator, so adding examples to one intent
+    does not reshuffle the others. Regexes, lookups and synonyms go to the training part
+    only: they are training data, not test cases. An intent with a single example stays
+    in training (there would be nothing to learn it from otherwise).
+    """
+    train: dict[str, list[str]] = {}
+    test: dict[str, list[str]] = {}
+    for intent, examples in data.intents.items():
+        unique = sorted(set(examples))
+        random.Random(f"{seed}:{intent}").shuffle(unique)
+        held_out = round(len(unique) * test_fraction) if len(unique) > 1 else 0
+        held_out = min(max(held_out, 1 if len(unique) > 1 else 0), len(unique) - 1)
+        test_part = set(unique[:held_out])
+        # Keep the file's order inside each part: it makes the split files readable.
+        train[intent] = [text for text in dict.fromkeys(examples) if text not in test_part]
+        test[intent] = [text for text in dict.fromkeys(examples) if text in test_part]
+    return (
+        NluData(intents=train, other=list(data.other), version=data.version),
+        NluData(intents={k: v for k, v in test.items() if v}, other=[], version=data.version),
+    )
+
+
+def dump_nlu(data: NluData) -> str:
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _literal(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _literal)
+    items: list[dict[str, Any]] = [
+        {"intent": intent, "examples": "".join(f"- {text}\n" for text in examples)}
+        for intent, examples in data.intents.items()
+    ]
+    items.extend(data.other)
+    return yaml.dump(
+        {"version": data.version, "nlu": items},
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1000,
+    )
+
+
+# --- running Rasa --------------------------------------------------------------------------
+
+
+def rasa_executable() -> Path:
+    """The ``rasa`` script of this environment (next to the running interpreter)."""
+    return Path(sys.executable).parent / "rasa"
+
+
+def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_root: Path) -> NluReport:
+    rasa = rasa_executable()
+    if not rasa.exists():
+        raise SupportbotError(f"rasa is not installed next to {sys.executable}; run `make install`")
+    train_file, test_file = work / "train.yml", work / "test.yml"
+    train_file.write_text(dump_nlu(train), encoding="utf-8")
+    test_file.write_text(dump_nlu(test), encoding="utf-8")
+    models, results = work / "models", work / "results"
+
+    _run_rasa(
+        [str(rasa), "train", "nlu", "--config", str(config), "--nlu", str(train_file)]
+        + ["--out", str(models), "--fixed-model-name", "nlu-eval"],
+        cwd=project_root,
+        what="rasa train nlu",
+    )
+    model = models / "nlu-eval.tar.gz"
+    if not model.exists():
+        raise SupportbotError(f"rasa train nlu finished without writing {model}")
+    _run_rasa(
+        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file)]
+        + ["--out", str(results), "--successes", "--no-plot"],
+        cwd=project_root,
+        what="rasa test nlu",
+    )
+    report_file = results / "intent_report.json"
+    if not report_file.exists():
+        raise SupportbotError(f"rasa test nlu wrote no {report_file.name}")
+    predictions = [
+        *_read_json_list(results / "intent_successes.json"),
+        *_read_json_list(results / "intent_errors.json"),
+    ]
+    return build_report(
+        json.loads(report_file.read_text(encoding="utf-8")),
+        predictions,
+        train_examples=sum(len(v) for v in train.intents.values()),
+        test_examples=sum(len(v) for v in test.intents.values()),
+    )
+
+
+def _run_rasa(command: list[str], *, cwd: Path, what: str) -> None:
+    env = dict(os.environ)
+    # Offline and quiet by design; rasa inserts its cwd into sys.path, which is how it finds
+    # nlu_components/ from the project root.
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("USE_TF", "0")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    print(f"running {what} ...", file=sys.stderr)
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise SupportbotError(f"{what} could not start: {exc}") from None
+    if done.returncode != 0:
+        output = (done.stderr or "") + (done.stdout or "")
+        tail = "\n".join(output.strip().splitlines()[-_ERROR_TAIL_LINES:])
+        raise SupportbotError(f"{what} failed (exit {done.returncode}):\n{tail}")
+
+
+def _read_json_list(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():  # rasa skips the errors file when there are no errors
+        return []
+    content = json.loads(path.read_text(encoding="utf-8"))
+    return content if isinstance(content, list) else []
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def build_report(
+    intent_report: Mapping[str, Any],
+    predictions: Iterable[Mapping[str, Any]],
+    *,
+    train_examples: int,
+    test_examples: int,
+) -> NluReport:
+    """Combines Rasa's per-intent report with the per-example predictions."""
+    scores = [
+        IntentScore(
+            intent=name,
+            precision=float(row["precision"]),
+            recall=float(row["recall"]),
+            f1=float(row["f1-score"]),
+            support=int(row["support"]),
+        )
+        for name, row in intent_report.items()
+        if isinstance(row, Mapping) and "f1-score" in row and not name.endswith(" avg") and name != "accuracy"
+    ]
+    gold = [score for score in scores if score.support > 0]
+    macro_f1 = sum(score.f1 for score in gold) / len(gold) if gold else 0.0
+    macro = intent_report.get("macro avg")
+    rasa_macro = float(macro["f1-score"]) if isinstance(macro, Mapping) else None
+
+    oos_rejected = oos_total = in_rejected = in_total = correct = total = 0
+    for entry in predictions:
+        expected = entry.get("intent")
+        predicted = (entry.get("intent_prediction") or {}).get("name")
+        total += 1
+        correct += predicted == expected
+        if expected == OUT_OF_SCOPE:
+            oos_total += 1
+            oos_rejected += predicted in REJECTIONS
+        else:
+            in_total += 1
+            in_rejected += predicted in REJECTIONS
+    accuracy_value = intent_report.get("accuracy")
+    accuracy = (
+        float(accuracy_value)
+        if isinstance(accuracy_value, (int, float))
+        else (correct / total if total else 0.0)
+    )
+    return NluReport(
+        intents=sorted(scores, key=lambda score: score.intent),
+        macro_f1=macro_f1,
+        rasa_macro_avg=rasa_macro,
+        accuracy=accuracy,
+        oos_rejected=oos_rejected,
+        oos_total=oos_total,
+        in_scope_rejected=in_rejected,
+        in_scope_total=in_total,
+        train_examples=train_examples,
+        test_examples=test_examples,
+    )
+
+
+def format_report(report: NluReport, *, seed: int) -> str:
+    width = max([len("intent")] + [len(score.intent) for score in report.intents])
+    lines = [
+        f"NLU evaluation: trained on {report.train_examples} examples, "
+        f"scored on {report.test_examples} held-out examples (seed {seed})",
+        "",
+        f"{'intent':<{width}}  precision  recall     f1  support",
+    ]
+    for score in report.intents:
+        lines.append(
+            f"{score.intent:<{width}}  {score.precision:9.3f}  {score.recall:6.3f}  {score.f1:5.3f}  {score.support:7d}"
+        )
+    verdict = "meets" if report.macro_f1 >= TARGET_MACRO_F1 else "BELOW"
+    lines += [
+        "",
+        f"macro-F1 {report.macro_f1:.4f} ({verdict} the {TARGET_MACRO_F1} target); accuracy {report.accuracy:.4f}",
+        f"out-of-scope rejection: {_fraction(report.oos_rejected, report.oos_total)} "
+        f"held-out out_of_scope examples predicted out_of_scope or nlu_fallback",
+        f"in-scope wrongly rejected: {_fraction(report.in_scope_rejected, report.in_scope_total)} "
+        f"in-scope examples predicted out_of_scope or nlu_fallback",
+    ]
+    return "\n".join(lines)
+
+
+def _fraction(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0 (n/a)"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+# Annotated examples ("[1001](order_id)") compare as their plain text in duplicate checks.
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})")
+
+
+def plain_text(example: str) -> str:
+    """The example as a buyer would type it: entity annotations removed."""
+    return _ANNOTATION.sub(r"\1", example)
