@@ -1,0 +1,156 @@
+"""`supportbot train`: the FAQ index and the Rasa model, each rebuilt only when its inputs changed.
+
+Rasa trains in a subprocess (``rasa`` next to this interpreter) because ``bot/`` never imports
+it. The model is ``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of
+what it was trained from: config.yml, domain.yml, every ``data/**/*.yml`` and the code of the
+custom NLU components (a changed component needs a new model as much as changed data does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import SupportbotError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+MODEL_NAME = "supportbot"
+STAMP_NAME = ".stamp"
+# Rasa is offline and quiet by design (see the Makefile); a caller's own values win.
+_RASA_ENV = {
+    "USE_TF": "0",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+
+
+def register(commands: Any, groups: dict[str, Any]) -> None:
+    train = commands.add_parser(
+        "train",
+        help="Build the FAQ index and train the Rasa model (each skipped when current).",
+        description=(
+            "Builds the FAQ search index, then runs `rasa train` into models/rasa/supportbot.tar.gz "
+            "unless the model was trained from the current config.yml, domain.yml and data/."
+        ),
+    )
+    train.add_argument("--force", action="store_true", help="rebuild the index and retrain even when current")
+    train.set_defaults(func=_train)
+
+
+def model_dir(settings: Settings) -> Path:
+    return settings.models_path / "rasa"
+
+
+def model_file(settings: Settings) -> Path:
+    return model_dir(settings) / f"{MODEL_NAME}.tar.gz"
+
+
+def training_inputs(home: Path) -> list[Path]:
+    """Every file the Rasa model is trained from, in a stable order."""
+    required = {"config.yml": home / "config.yml", "domain.yml": home / "domain.yml", "data/": home / "data"}
+    missing = [name for name, path in required.items() if not path.exists()]
+    if missing:
+        raise SupportbotError(f"cannot train: {', '.join(missing)} missing in {home}")
+    paths = [required["config.yml"], required["domain.yml"], *(home / "data").rglob("*.yml")]
+    if (home / "nlu_components").is_dir():
+        paths += (home / "nlu_components").rglob("*.py")
+    return sorted(
+        {path for path in paths if path.is_file()}, key=lambda path: path.relative_to(home).as_posix()
+    )
+
+
+def training_hash(home: Path) -> str:
+    """sha256 over the names and contents of ``training_inputs`` (a rename counts as a change)."""
+    digest = hashlib.sha256()
+    for path in training_inputs(home):
+        digest.update(path.relative_to(home).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def model_is_current(settings: Settings, fingerprint: str | None = None) -> bool:
+    """True when the model exists and was trained from the current inputs."""
+    stamp = model_dir(settings) / STAMP_NAME
+    if not model_file(settings).is_file() or not stamp.is_file():
+        return False
+    return stamp.read_text(encoding="utf-8").strip() == (fingerprint or training_hash(settings.home))
+
+
+def rasa_executable() -> Path:
+    rasa = Path(sys.executable).parent / "rasa"
+    if not rasa.is_file():
+        raise SupportbotError(f"rasa is not installed next to {sys.executable}; run `make install`")
+    return rasa
+
+
+def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = None) -> bool:
+    """Train the Rasa model unless it is current; True when it trained."""
+    fingerprint = training_hash(settings.home)
+    if not force and model_is_current(settings, fingerprint):
+        print(f"Rasa model {model_file(settings)} is current")
+        return False
+    out = model_dir(settings)
+    out.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(rasa or rasa_executable()),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        MODEL_NAME,
+    ]
+    print("training the Rasa model: " + " ".join(command[1:]), flush=True)
+    env = {**_RASA_ENV, **os.environ}
+    result = subprocess.run(command, cwd=settings.home, env=env, check=False)
+    if result.returncode != 0:
+        raise SupportbotError(f"rasa train failed (exit {result.returncode}); its output above says why")
+    if not model_file(settings).is_file():
+        raise SupportbotError(f"rasa train finished but {model_file(settings)} is missing")
+    # Written only after a successful run, so an interrupted training is retried next time.
+    (out / STAMP_NAME).write_text(fingerprint + "\n", encoding="utf-8")
+    print(f"Rasa model -> {model_file(settings)}")
+    return True
+
+
+def build_faq_index(settings: Settings, *, force: bool = False) -> None:
+    """What `supportbot index` does: rebuild the FAQ index when the corpus changed."""
+    try:
+        from bot.search import build_index, index_status
+    except ImportError as exc:
+        if exc.name not in ("bot.search", "bot"):
+            raise
+        print(
+            "supportbot: FAQ search (bot.search) is not available; the index was not built", file=sys.stderr
+        )
+        return
+    status = index_status(settings)
+    if status == "ok" and not force:
+        print(f"FAQ index in {settings.models_path / 'faq'} is current")
+        return
+    meta = build_index(settings)
+    print(f"built FAQ index ({status} before): {meta['articles']} articles -> {settings.models_path / 'faq'}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+
+    settings = get_settings()
+    build_faq_index(settings, force=args.force)
+    train_rasa(settings, force=args.force)
+    return 0

@@ -1,0 +1,148 @@
+"""`supportbot train`: trains through the rasa executable only when the training inputs changed."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.assistant import cli as train_cli
+from bot.config import Settings
+from bot.errors import SupportbotError
+
+# Stands in for `rasa`: records its arguments and writes the model where --out says, or fails.
+FAKE_RASA = """#!{python}
+import json, os, sys
+from pathlib import Path
+here = Path(__file__).parent
+with open(here / "calls.jsonl", "a") as log:
+    log.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(), "use_tf": os.environ.get("USE_TF")}}) + "\\n")
+if (here / "fail").exists():
+    sys.exit(3)
+out = Path(sys.argv[sys.argv.index("--out") + 1])
+name = sys.argv[sys.argv.index("--fixed-model-name") + 1]
+(out / (name + ".tar.gz")).write_bytes(b"model")
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    home = tmp_path / "project"
+    (home / "data" / "faq").mkdir(parents=True)
+    (home / "config.yml").write_text("recipe: default.v1\n")
+    (home / "domain.yml").write_text('version: "3.1"\n')
+    (home / "data" / "nlu.yml").write_text('version: "3.1"\nnlu: []\n')
+    (home / "data" / "faq" / "articles.yaml").write_text("articles: []\n")
+    return home
+
+
+@pytest.fixture
+def rasa(tmp_path: Path) -> Path:
+    path = tmp_path / "bin" / "rasa"
+    path.parent.mkdir()
+    path.write_text(FAKE_RASA.format(python=sys.executable))
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def calls(rasa: Path) -> list[dict]:
+    log = rasa.parent / "calls.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def settings_for(home: Path) -> Settings:
+    return Settings(home=home, models_dir=Path("models"))
+
+
+def test_trains_into_models_rasa_and_stamps_the_inputs(project: Path, rasa: Path) -> None:
+    settings = settings_for(project)
+
+    assert train_cli.train_rasa(settings, rasa=rasa) is True
+
+    [call] = calls(rasa)
+    out = str(project / "models" / "rasa")
+    assert call["argv"] == [
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        out,
+        "--fixed-model-name",
+        "supportbot",
+    ]
+    assert call["cwd"] == str(project) and call["use_tf"] == "0"
+    stamp = (project / "models" / "rasa" / ".stamp").read_text().strip()
+    assert stamp == train_cli.training_hash(project)
+    assert train_cli.model_is_current(settings)
+
+
+def test_skips_when_current_and_retrains_on_change_or_force(project: Path, rasa: Path) -> None:
+    settings = settings_for(project)
+    train_cli.train_rasa(settings, rasa=rasa)
+
+    assert train_cli.train_rasa(settings, rasa=rasa) is False
+    assert len(calls(rasa)) == 1
+
+    (project / "data" / "rules.yml").write_text('version: "3.1"\nrules: []\n')
+    assert train_cli.train_rasa(settings, rasa=rasa) is True
+    assert train_cli.train_rasa(settings, rasa=rasa, force=True) is True
+    assert len(calls(rasa)) == 3
+
+
+def test_the_corpus_and_other_files_do_not_trigger_training(project: Path, rasa: Path) -> None:
+    settings = settings_for(project)
+    train_cli.train_rasa(settings, rasa=rasa)
+
+    (project / "data" / "faq" / "articles.yaml").write_text("articles: [changed]\n")
+    (project / "README.md").write_text("docs\n")
+
+    assert train_cli.train_rasa(settings, rasa=rasa) is False
+
+
+def test_a_missing_model_is_retrained_even_with_a_matching_stamp(project: Path, rasa: Path) -> None:
+    settings = settings_for(project)
+    train_cli.train_rasa(settings, rasa=rasa)
+    (project / "models" / "rasa" / "supportbot.tar.gz").unlink()
+
+    assert train_cli.train_rasa(settings, rasa=rasa) is True
+
+
+def test_a_failed_training_is_an_error_and_leaves_no_stamp(project: Path, rasa: Path) -> None:
+    (rasa.parent / "fail").touch()
+
+    with pytest.raises(SupportbotError, match=r"rasa train failed \(exit 3\)"):
+        train_cli.train_rasa(settings_for(project), rasa=rasa)
+
+    assert not (project / "models" / "rasa" / ".stamp").exists()
+
+
+def test_missing_training_files_are_named(project: Path, rasa: Path) -> None:
+    (project / "domain.yml").unlink()
+
+    with pytest.raises(SupportbotError, match="domain.yml missing"):
+        train_cli.train_rasa(settings_for(project), rasa=rasa)
+    assert calls(rasa) == []
+
+
+def test_index_step_tolerates_a_missing_search_package(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "bot.search", None)
+
+    train_cli.build_faq_index(settings_for(project))
+
+    assert "bot.search" in capsys.readouterr().err
+
+
+def test_train_is_a_top_level_command_with_force() -> None:
+    args = cli.build_parser().parse_args(["train", "--force"])
+
+    assert args.force is True and args.func is train_cli._train
