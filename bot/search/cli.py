@@ -1,0 +1,122 @@
+"""`supportbot index`, `supportbot faq search`, `supportbot eval retrieval`, `supportbot bench search`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bot.errors import UsageError
+
+
+def register(commands: Any, groups: dict[str, Any]) -> None:
+    index = commands.add_parser(
+        "index", help="Build the FAQ search index in models/faq/ (skipped when current)."
+    )
+    index.add_argument("--force", action="store_true", help="rebuild even when the index is current")
+    index.set_defaults(func=_index)
+
+    search = groups["faq"].add_parser(
+        "search",
+        help="Search the help articles.",
+        description="Without QUERY, reads one query per line from stdin and prints one JSON object per line.",
+    )
+    search.add_argument("query", nargs="?", help="the question; omit to read queries from stdin")
+    search.add_argument("--k", type=int, default=5, help="number of results (default 5)")
+    search.add_argument("--jsonl", action="store_true", help="print JSON lines even for a single QUERY")
+    search.set_defaults(func=_search)
+
+    retrieval = groups["eval"].add_parser(
+        "retrieval", help="hit@1, hit@3 and MRR on the paraphrase set, vs BM25."
+    )
+    retrieval.add_argument("--data", help="eval YAML (default tests/data/retrieval_eval.yaml)")
+    retrieval.add_argument("--json", action="store_true", help="machine-readable output")
+    retrieval.set_defaults(func=_eval)
+
+    bench = groups["bench"].add_parser("search", help="Single-query latency (p50/p95) and batch throughput.")
+    bench.add_argument("--queries", type=int, default=200, help="single queries to time (default 200)")
+    bench.add_argument("--batch", type=int, default=64, help="batch size for the throughput run (default 64)")
+    bench.set_defaults(func=_bench)
+
+
+def _settings() -> Any:
+    from bot.config import get_settings
+
+    return get_settings()
+
+
+def _index(args: argparse.Namespace) -> int:
+    from bot.search import build_index, index_status
+
+    settings = _settings()
+    status = index_status(settings)
+    if status == "ok" and not args.force:
+        print(f"FAQ index in {settings.models_path / 'faq'} is current")
+        return 0
+    meta = build_index(settings)
+    print(
+        f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks "
+        f"in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
+    )
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from bot.search import clean_query, load_searcher
+
+    if args.k < 1 or args.k > 50:
+        raise UsageError("--k must be between 1 and 50")
+    if args.query is not None:
+        clean_query(args.query)  # an empty query is refused before the model loads
+        searcher = load_searcher(_settings())
+        response = searcher.search(args.query, args.k)
+        if args.jsonl:
+            print(json.dumps(response.to_dict(), ensure_ascii=False))
+        else:
+            _print_human(response)
+        return 0
+
+    searcher = load_searcher(_settings())
+    status = 0
+    for line in sys.stdin:
+        query = line.rstrip("\n")
+        try:
+            response = searcher.search(query, args.k)
+        except UsageError as exc:
+            print(
+                json.dumps({"query": query, "results": [], "error": str(exc)}, ensure_ascii=False), flush=True
+            )
+            status = 2
+            continue
+        print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
+    return status
+
+
+def _print_human(response: Any) -> None:
+    if not response.confident:
+        print("(no confident answer; closest articles below)")
+    for rank, result in enumerate(response.results, 1):
+        a = result.article
+        print(f"{rank}. [{result.score:.3f}] {a.title}  ({a.id}; {a.category}; {', '.join(a.sources)})")
+    best = response.best
+    if best is not None and response.confident:
+        print()
+        print(best.article.full_text())
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.search.evaluate import evaluate_retrieval, format_report
+
+    report = evaluate_retrieval(_settings(), args.data)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.search.evaluate import bench_search, format_bench
+
+    if args.queries < 10 or args.batch < 1:
+        raise UsageError("--queries must be at least 10 and --batch at least 1")
+    print(format_bench(bench_search(_settings(), args.queries, args.batch)))
+    return 0

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, get_settings
+
+
+@pytest.fixture(scope="session")
+def search_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose models/ is a private copy: tests may break and rebuild the index freely."""
+    from bot.search import build_index, index_dir, index_status
+
+    models = tmp_path_factory.mktemp("models")
+    settings = Settings(models_dir=models)
+    default = get_settings()
+    if index_status(default) == "ok":  # `make pytest` builds it first; copying saves ~30 s
+        shutil.copytree(index_dir(default), index_dir(settings))
+    else:
+        build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def searcher(search_settings: Settings):
+    from bot.search import load_searcher
+
+    return load_searcher(search_settings, rebuild=False)
+
+
+@pytest.fixture()
+def scratch_settings(search_settings: Settings, tmp_path: Path) -> Settings:
+    """A copy of the built index in a fresh models dir, for tests that damage it."""
+    from bot.search import index_dir
+
+    settings = Settings(models_dir=tmp_path / "models")
+    shutil.copytree(index_dir(search_settings), index_dir(settings))
+    return settings

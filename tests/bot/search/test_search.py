@@ -1,0 +1,117 @@
+"""Search over the real corpus with the real MiniLM model (loaded once per session)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+
+import pytest
+
+from bot.errors import SupportbotError, UsageError
+from bot.search import index_dir, index_status, load_searcher
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("query", "article_id"),
+    [
+        ("CSC_7200021", "how-to-solve-payment-issues"),
+        ("what is an ARN", "what-is-arn"),
+        ("coffee cup", "what-should-i-do-if-coffee-cup-error-occurs-when-placing-order"),
+        ("New User Bonus", "what-should-i-do-if-i-meet-error-ae-query-trade-platform-limit-warn-you"),
+        ("my parcel is stuck in customs", "what-if-the-package-is-held-by-customs"),
+    ],
+)
+def test_exact_tokens_and_plain_questions_find_their_article(searcher, query: str, article_id: str) -> None:
+    response = searcher.search(query, k=3)
+    assert response.results[0].article.id == article_id
+    assert response.confident
+
+
+def test_results_are_scored_best_first_with_the_contract_fields(searcher) -> None:
+    response = searcher.search("how long does a refund take", k=5)
+    scores = [r.score for r in response.results]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 5
+    first = response.to_dict()["results"][0]
+    assert set(first) == {"id", "title", "answer", "category", "sources", "score"}
+
+
+def test_out_of_scope_questions_are_not_confident(searcher) -> None:
+    for query in [
+        "tell me a joke",
+        "what's the weather in Berlin tomorrow",
+        "subscribe me to your newsletter",
+    ]:
+        assert not searcher.search(query).confident, query
+
+
+@pytest.mark.parametrize(
+    "query", ["¿Dónde está mi pedido?", "🙂📦❓", "我的包裹在哪里", "a" * 100_000, "\x00refund\x07"]
+)
+def test_odd_input_still_gets_results(searcher, query: str) -> None:
+    assert len(searcher.search(query, k=3).results) == 3
+
+
+def test_empty_query_is_refused(searcher) -> None:
+    with pytest.raises(UsageError):
+        searcher.search("  ")
+
+
+def test_stale_index_is_rebuilt_when_the_corpus_changes(scratch_settings) -> None:
+    meta = index_dir(scratch_settings) / "meta.json"
+    data = json.loads(meta.read_text())
+    data["corpus_hash"] = "0" * 64
+    meta.write_text(json.dumps(data))
+    assert index_status(scratch_settings) == "stale"
+    with pytest.raises(SupportbotError, match="supportbot index"):
+        load_searcher(scratch_settings, rebuild=False)
+    load_searcher(scratch_settings).search("refund")
+    assert index_status(scratch_settings) == "ok"
+
+
+def test_corrupt_or_missing_index_is_rebuilt(scratch_settings) -> None:
+    (index_dir(scratch_settings) / "index.faiss").write_bytes(b"not a faiss index")
+    assert load_searcher(scratch_settings).search("track my parcel").results
+    shutil.rmtree(index_dir(scratch_settings))
+    assert index_status(scratch_settings) == "missing"
+    assert load_searcher(scratch_settings).search("track my parcel").results
+
+
+def _run_cli(monkeypatch, capsys, settings, argv, stdin=""):
+    from bot import cli
+
+    monkeypatch.setattr("bot.config.get_settings", lambda: settings)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = cli.main(argv)
+    return code, capsys.readouterr()
+
+
+def test_faq_search_reads_stdin_and_prints_json_lines(monkeypatch, capsys, search_settings) -> None:
+    code, out = _run_cli(
+        monkeypatch,
+        capsys,
+        search_settings,
+        ["faq", "search", "--k", "2"],
+        "where is my parcel\nwhat is ARN\n",
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in out.out.splitlines()]
+    assert [line["query"] for line in lines] == ["where is my parcel", "what is ARN"]
+    assert all(len(line["results"]) == 2 for line in lines)
+    assert lines[1]["results"][0]["id"] == "what-is-arn"
+
+
+def test_faq_search_with_an_empty_query_exits_2(monkeypatch, capsys, search_settings) -> None:
+    code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", ""])
+    assert code == 2 and "empty" in out.err
+    code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", "--k", "0", "refund"])
+    assert code == 2
+
+
+def test_faq_search_single_query_jsonl(monkeypatch, capsys, search_settings) -> None:
+    code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", "CSC_7200021", "--jsonl"])
+    assert code == 0
+    assert json.loads(out.out)["results"][0]["id"] == "how-to-solve-payment-issues"
