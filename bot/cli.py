@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bot.errors import SupportbotError, UsageError
 
@@ -35,7 +36,7 @@ GROUPS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own exit code is already 2
+    def error(self, message: str) -> NoReturn:  # argparse's own exit code is already 2
         self.print_usage(sys.stderr)
         self.exit(2, f"supportbot: error: {message}\n")
 
