@@ -29,6 +29,8 @@ from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
+WARM_UP_WAIT_SECONDS = 20.0
+
 
 def prepare_database(settings: Settings, store: Any) -> None:
     """Migrations are idempotent; an empty development database gets the demo shop's orders."""
@@ -66,7 +68,11 @@ def create_app(settings: Optional[Settings] = None, *, services: Optional[Servic
         await run_in_threadpool(prepare_database, settings, built.store)
         app.state.services = built
         if settings.env != "test":
-            threading.Thread(target=_warm_up, args=(built,), name="faq-warm-up", daemon=True).start()
+            warm_up = threading.Thread(target=_warm_up, args=(built,), name="faq-warm-up", daemon=True)
+            warm_up.start()
+            # Serve once the model is in memory, so the first buyer or agent doesn't wait for it;
+            # a slow machine starts serving anyway and the load finishes in the background.
+            await run_in_threadpool(warm_up.join, WARM_UP_WAIT_SECONDS)
         try:
             yield
         finally:

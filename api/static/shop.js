@@ -13,16 +13,31 @@
 
   const IDENTITY_KEY = "meridian-demo:identity";
 
-  // The demo buyers and their orders as seeded by `supportbot orders seed` (docs/demo-data.md).
-  const DEMO_CUSTOMERS = [
-    {
-      id: "C1001",
-      name: "Ana Silva",
-      orders: [
-        { id: "1001", status: "shipped", summary: "Wireless earbuds · shipped from Shenzhen", question: "Can I cancel order 1001?" },
-      ],
-    },
-  ];
+  // The demo buyers and their orders, from the store the gateway serves (seeded by
+  // `supportbot orders seed`; see docs/demo-data.md). Filled by loadCustomers().
+  let DEMO_CUSTOMERS = [];
+
+  /** GET /demo/customers (development only) -> [{id, name, orders: [{id, status, summary, question}]}]. */
+  async function loadCustomers() {
+    try {
+      const response = await fetch("/demo/customers", { headers: { Accept: "application/json" } });
+      if (!response.ok) return false;
+      const body = await response.json();
+      DEMO_CUSTOMERS = (Array.isArray(body.customers) ? body.customers : []).map((c) => ({
+        id: String(c.customer_id),
+        name: String(c.name || c.customer_id),
+        orders: (Array.isArray(c.orders) ? c.orders : []).map((o) => ({
+          id: String(o.order_id),
+          status: o.status,
+          summary: o.summary || "",
+          question: o.question || `Can you help me with order ${o.order_id}?`,
+        })),
+      }));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
 
   function savedIdentity() {
     try {
@@ -149,8 +164,11 @@
     mountWidget(identity);
   }
 
-  function start() {
+  async function start() {
     const identity = savedIdentity();
+    // The widget does not need the demo data: mount it at once, fill the shop in when it arrives.
+    mountWidget(identity);
+    const loaded = await loadCustomers();
     const select = document.getElementById("demo-customer");
     if (select) {
       for (const customer of DEMO_CUSTOMERS) {
@@ -159,10 +177,10 @@
       select.value = identity ? identity.customer_id : "";
       select.addEventListener("change", () => signIn(select.value));
       const customer = identity && DEMO_CUSTOMERS.find((c) => c.id === identity.customer_id);
-      setHint(identity ? `Signed in as ${customer ? customer.name : identity.customer_id}.` : "Browsing anonymously.");
+      if (!loaded) setHint("The demo customers could not be loaded from the support server.", true);
+      else setHint(identity ? `Signed in as ${customer ? customer.name : identity.customer_id}.` : "Browsing anonymously.");
     }
     renderOrders(identity);
-    mountWidget(identity);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
