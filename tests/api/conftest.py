@@ -1,4 +1,4 @@
-"""Fixtures for the gateway tests: the real app and a real SQLite store in a temporary directory,
+"""Fixtures for the gateway tests (importlib mode: tests reach the helpers through ``gateway``): the real app and a real SQLite store in a temporary directory,
 with a scripted Rasa (and action server) behind an httpx transport, a small in-memory searcher,
 a fixed clock and a recorder standing in for the WhatsApp and Twilio send APIs."""
 
@@ -85,7 +85,9 @@ class WordSearcher:
             article_words = set(re.findall(r"\w+", f"{article.title} {article.answer}".lower()))
             scored.append(SearchResult(article, len(words & article_words) / (len(words) or 1)))
         scored.sort(key=lambda result: -result.score)
-        return SearchResponse(query=query, results=scored[:k], confident=bool(scored and scored[0].score > 0.3))
+        return SearchResponse(
+            query=query, results=scored[:k], confident=bool(scored and scored[0].score > 0.3)
+        )
 
 
 @dataclass
@@ -118,7 +120,10 @@ class FakeRasa:
             if not metadata.get("customer_id"):
                 return [{"recipient_id": sender, "text": "Please sign in so I can check your orders."}]
             return [
-                {"recipient_id": sender, "text": f"Here is what I found for order 1001, {metadata['customer_id']}."},
+                {
+                    "recipient_id": sender,
+                    "text": f"Here is what I found for order 1001, {metadata['customer_id']}.",
+                },
                 {
                     "recipient_id": sender,
                     "custom": {
@@ -141,7 +146,13 @@ class FakeRasa:
             },
             {
                 "recipient_id": sender,
-                "custom": {"source": {"id": "delivery-times", "title": "How long does delivery take?", "category": "shipping"}},
+                "custom": {
+                    "source": {
+                        "id": "delivery-times",
+                        "title": "How long does delivery take?",
+                        "category": "shipping",
+                    }
+                },
             },
         ]
 
@@ -172,7 +183,10 @@ class FakeRasa:
             name, confidence = self.intent_of(mine[-1]["message"])
             return {
                 "sender_id": sender,
-                "latest_message": {"text": mine[-1]["message"], "intent": {"name": name, "confidence": confidence}},
+                "latest_message": {
+                    "text": mine[-1]["message"],
+                    "intent": {"name": name, "confidence": confidence},
+                },
                 "events": [{"event": "user", "text": item["message"]} for item in mine],
             }
 
@@ -226,7 +240,9 @@ class Gateway:
     searcher: WordSearcher
     settings: Settings
 
-    def chat(self, session_id: str, message: str, customer_id: str | None = None, **extra: Any) -> httpx.Response:
+    def chat(
+        self, session_id: str, message: str, customer_id: str | None = None, **extra: Any
+    ) -> httpx.Response:
         body: dict[str, Any] = {"session_id": session_id, "message": message, **extra}
         if customer_id is not None:
             body.setdefault("customer_id", customer_id)
@@ -236,6 +252,15 @@ class Gateway:
     @property
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    @staticmethod
+    def sign(customer_id: str, secret: str = WIDGET_SECRET) -> str:
+        return sign(customer_id, secret)
+
+    @staticmethod
+    def identity(customer_id: str) -> dict[str, str]:
+        """The headers that prove a buyer's identity on GET calls (polling, orders)."""
+        return {"X-Customer-Id": customer_id, "X-Customer-Hash": sign(customer_id)}
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -260,7 +285,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
-    """Builds a gateway with settings overrides; the demo orders are seeded as of ``NOW``."""
+    """Builds a gateway with settings overrides (and optionally another searcher factory);
+    the demo orders are seeded as of ``NOW``."""
     from bot.conversations import ConversationLog
     from bot.db import dispose_engine, get_engine, migrate
     from bot.orders.seed import seed
@@ -270,7 +296,7 @@ def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
     opened: list[TestClient] = []
     urls: list[str] = []
 
-    def build(**overrides: Any) -> Gateway:
+    def build(searcher_factory: Callable[[], Any] | None = None, **overrides: Any) -> Gateway:
         settings = make_settings(tmp_path, **overrides)
         migrate(settings.database_url)
         urls.append(settings.database_url)
@@ -283,7 +309,7 @@ def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
             rasa_transport=SwitchableTransport(rasa),
             store=store,
             conversations=ConversationLog(engine),
-            searcher=lambda: searcher,
+            searcher=searcher_factory or (lambda: searcher),
             articles=lambda: {article.id: article for article in ARTICLES},
             evaluate=evaluate,
             extract_order_ids=fake_order_ids,

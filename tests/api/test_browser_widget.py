@@ -179,7 +179,6 @@ def customer_hash(customer_id: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from api.main import create_app
-
     from bot.config import Settings
 
     rasa = ScriptedRasa()
