@@ -60,7 +60,8 @@ validate: install
 	$(RASA) data validate --fail-on-warnings
 
 story-test: train
-	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --model models/rasa/supportbot.tar.gz --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/stories
 
 pytest: install index
 	$(BIN)/pytest
