@@ -40,6 +40,8 @@ async def chat(
     return {
         "session_id": body.session_id,
         "customer_verified": customer_id is not None,
+        # "agent": the message waits for the person who has the conversation (no bot reply).
+        "answered_by": "bot" if turn.forwarded else "agent",
         "messages": [message_view(message) for message in turn.messages],
     }
 

@@ -11,6 +11,7 @@ def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: An
     assert response.status_code == 200
     body = response.json()
     assert body["customer_verified"] is False
+    assert body["answered_by"] == "bot"
     [message] = body["messages"]  # the source-only payload was merged into the text before it
     assert message["text"] == "Most parcels arrive within 7 to 15 days."
     assert message["buttons"] == [{"title": "Track my order", "payload": "/track_order"}]
@@ -123,6 +124,7 @@ def test_a_handoff_queues_the_conversation_and_the_bot_stays_silent(gateway: Any
     waiting = gateway.chat("web-h", "Hello? Is anyone there?")
     assert waiting.status_code == 200
     assert waiting.json()["messages"] == []
+    assert waiting.json()["answered_by"] == "agent"
     assert len(gateway.rasa.received) == sent_before, "a message for the agent reached the bot"
     queue = gateway.client.get("/v1/agent/conversations?status=handoff", headers=gateway.admin).json()
     [queued] = [c for c in queue["conversations"] if c["session_id"] == "web-h"]
