@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Starts supportbot (action server, Rasa server, gateway) under honcho; `make run` calls it after
+# building what is missing. Ctrl-C stops everything.
+#
+# Secrets come from the environment. Outside production, an unset SUPPORTBOT_WIDGET_SECRET or
+# SUPPORTBOT_ADMIN_TOKEN gets a random value for this session only (printed below for the agent
+# console); in production a missing secret stops the gateway from starting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$PWD/.venv/bin:$PATH"
+export USE_TF=0 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+export SUPPORTBOT_HOST="${SUPPORTBOT_HOST:-127.0.0.1}"
+export SUPPORTBOT_PORT="${SUPPORTBOT_PORT:-8000}"
+env_name="${SUPPORTBOT_ENV:-development}"
+
+if ! command -v honcho >/dev/null; then
+  echo "run.sh: honcho is missing from .venv; run 'make install'" >&2
+  exit 1
+fi
+if [ ! -f models/rasa/supportbot.tar.gz ]; then
+  echo "run.sh: no Rasa model at models/rasa/supportbot.tar.gz; run 'make train' (or 'make run')" >&2
+  exit 1
+fi
+
+random_secret() { python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+
+generated_admin=""
+for name in SUPPORTBOT_WIDGET_SECRET SUPPORTBOT_ADMIN_TOKEN; do
+  if [ -z "${!name:-}" ]; then
+    if [ "$env_name" = "production" ]; then
+      echo "run.sh: $name is not set; production never runs on a generated secret" >&2
+      exit 1
+    fi
+    export "$name=$(random_secret)"
+    [ "$name" = SUPPORTBOT_ADMIN_TOKEN ] && generated_admin=1
+  fi
+done
+
+# Rasa's SQL tracker store lives in the same database as orders and conversations; endpoints.yml
+# reads the URL from this variable (the default database is var/supportbot.db).
+SUPPORTBOT_TRACKER_DB_URL="$(python -c 'from bot.config import get_settings; print(get_settings().database_url)')"
+export SUPPORTBOT_TRACKER_DB_URL
+
+base="http://${SUPPORTBOT_HOST}:${SUPPORTBOT_PORT}"
+[ "$SUPPORTBOT_HOST" = "0.0.0.0" ] && base="http://127.0.0.1:${SUPPORTBOT_PORT}"
+cat <<BANNER
+
+  supportbot is starting (Rasa takes a minute to load its model; ${base}/healthz says when it is ready)
+
+  demo shop with the chat widget   ${base}/
+  agent console                    ${base}/agent
+BANNER
+if [ -n "$generated_admin" ]; then
+  echo "  agent console login token       ${SUPPORTBOT_ADMIN_TOKEN}   (generated for this session)"
+else
+  echo "  agent console login token       the value of SUPPORTBOT_ADMIN_TOKEN"
+fi
+echo "  metrics                          ${base}/metrics"
+echo
+
+exec honcho start -f Procfile
