@@ -198,9 +198,15 @@ class ValidateOrderForm(FormValidationAction):
             # Ending the form runs the pending check, which asks an anonymous buyer to sign in
             # and answers from the articles.
             return {"order_id": None, "requested_slot": None}
+        if slot_value is None:
+            return {"order_id": None}
+        # At activation Rasa re-extracts the message the check action just answered: a bad
+        # number in it was already reported, so it is dropped without saying so twice.
+        activating = not _answers_the_form(tracker)
         order_id = parse_order_id(slot_value)
         if order_id is None:
-            dispatcher.utter_message(text=replies.NO_ORDER_NUMBER)
+            if not activating:
+                dispatcher.utter_message(text=replies.NO_ORDER_NUMBER)
             return {"order_id": None}
         try:
             order = self.services.store().get_customer_order(customer_id, order_id)
@@ -210,6 +216,18 @@ class ValidateOrderForm(FormValidationAction):
             log.exception("validate_order_form could not look up an order for %s", tracker.sender_id)
             return {"order_id": order_id}
         if order is None:
-            dispatcher.utter_message(text=replies.ORDER_NOT_FOUND)
+            if not activating:
+                dispatcher.utter_message(text=replies.ORDER_NOT_FOUND)
             return {"order_id": None}
         return {"order_id": order.order_id}
+
+
+def _answers_the_form(tracker: Tracker) -> bool:
+    """True when the buyer's latest message replies to the form's question.
+
+    Rasa validates with the form's own ActionExecuted appended; the action before it is
+    ``action_listen`` when the buyer just answered, and the check action that started the
+    form when the form is being activated.
+    """
+    actions = [event.get("name") for event in reversed(tracker.events) if event.get("event") == "action"]
+    return len(actions) >= 2 and actions[1] == "action_listen"

@@ -8,6 +8,7 @@ shapes the machine-readable payloads channels render as cards (docs/architecture
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -216,8 +217,12 @@ def source_payload(article_id: str, title: str, category: str) -> dict[str, Any]
 
 
 def answer_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """An article's text cut at a line or sentence end near ``limit``, marked when cut."""
-    text = text.strip()
+    """An article's text for one chat bubble, cut at a line or sentence end near ``limit``.
+
+    Blank lines are dropped: Rasa's output channels split a text at every blank line into
+    separate messages, which would detach the answer's first paragraphs from its source.
+    """
+    text = re.sub(r"\n\s*\n+", "\n", text.strip())
     if len(text) <= limit:
         return text
     cut = text[:limit]

@@ -21,17 +21,36 @@ DOMAIN = {
 
 
 async def validate(
-    services: Services, kit: Any, value: str, *, customer_id: Optional[str] = "C-ANA"
+    services: Services,
+    kit: Any,
+    value: Optional[str],
+    *,
+    customer_id: Optional[str] = "C-ANA",
+    activating: bool = False,
 ) -> tuple[CollectingDispatcher, dict[str, Any]]:
+    """Validate ``value`` with the events Rasa sends: after the buyer answered, or at activation."""
     tracker = kit.tracker(
-        value,
+        value or "",
         "inform_order_id",
         customer_id=customer_id,
         slots={"requested_check": "cancel", "requested_slot": "order_id"},
         active_loop={"name": "order_form"},
     )
-    # Rasa appends the extracted candidate after the buyer's message; that is what gets validated.
-    tracker.events.append({"event": "slot", "name": "order_id", "value": value})
+    if activating:
+        # The check action ran on this message and started the form.
+        tracker.events += [
+            {"event": "action", "name": "action_check_cancel"},
+            {"event": "slot", "name": "requested_check", "value": "cancel"},
+            {"event": "active_loop", "name": "order_form"},
+        ]
+    else:
+        tracker.events.insert(len(tracker.events) - 1, {"event": "action", "name": "action_listen"})
+    tracker.events += [
+        {"event": "slot", "name": "requested_slot", "value": "order_id"},
+        {"event": "action", "name": "order_form"},
+        # The extracted candidate comes last: that is what gets validated.
+        {"event": "slot", "name": "order_id", "value": value},
+    ]
     dispatcher = CollectingDispatcher()
     events = await ValidateOrderForm(services).run(dispatcher, tracker, DOMAIN)
     return dispatcher, kit.slot_values(events)
@@ -82,4 +101,23 @@ async def test_store_outage_lets_the_check_report_it_instead_of_looping(kit: Any
     dispatcher, slots = await validate(services, kit, "5001")
 
     assert slots == {"order_id": "5001"}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("value", ["7001", "my order please"], ids=["someone-elses", "no-number"])
+async def test_at_activation_a_bad_number_already_reported_by_the_check_is_dropped_silently(
+    value: str, services: Services, kit: Any
+) -> None:
+    dispatcher, slots = await validate(services, kit, value, activating=True)
+
+    assert slots == {"order_id": None}
+    assert dispatcher.messages == []
+
+
+async def test_at_activation_the_reset_slot_is_not_a_candidate_to_complain_about(
+    services: Services, kit: Any
+) -> None:
+    dispatcher, slots = await validate(services, kit, None, activating=True)
+
+    assert slots == {"order_id": None}
     assert dispatcher.messages == []

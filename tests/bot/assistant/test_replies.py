@@ -123,3 +123,11 @@ def test_answer_text_keeps_short_answers_and_cuts_long_ones_at_a_line() -> None:
 
     assert cut.endswith(" …") and len(cut) <= 102
     assert cut.splitlines()[-1].startswith("Step ")
+
+
+def test_answer_text_is_one_bubble_without_blank_lines() -> None:
+    # Rasa splits a text at blank lines into separate messages, detaching the source.
+    assert (
+        replies.answer_text("First paragraph.\n\n\nSecond:\n- a\n \n- b")
+        == "First paragraph.\nSecond:\n- a\n- b"
+    )
