@@ -11,6 +11,8 @@ Figures printed:
   pseudo-intent, which has no examples; it is shown as ``rasa_macro_avg``);
 - out-of-scope rejection: the share of held-out ``out_of_scope`` examples predicted
   ``out_of_scope`` or ``nlu_fallback``, and the share of in-scope examples wrongly rejected.
+  ``rasa test nlu`` undoes FallbackClassifier predictions, so these come from a second pass
+  through the whole pipeline (``python -m nlu_components.evaluate``), as the assistant decides.
 """
 
 from __future__ import annotations
@@ -270,17 +272,33 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
         raise SupportbotError(f"rasa train nlu finished without writing {model}")
     _run_rasa(
         [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file)]
-        + ["--out", str(results), "--successes", "--no-plot"],
+        + ["--out", str(results), "--no-plot"],
         cwd=project_root,
         what="rasa test nlu",
     )
     report_file = results / "intent_report.json"
     if not report_file.exists():
         raise SupportbotError(f"rasa test nlu wrote no {report_file.name}")
-    predictions = [
-        *_read_json_list(results / "intent_successes.json"),
-        *_read_json_list(results / "intent_errors.json"),
+    examples_file, predictions_file = work / "held_out.json", work / "predictions.json"
+    held_out = [
+        {"text": plain_text(text), "intent": intent}
+        for intent, texts in test.intents.items()
+        for text in texts
     ]
+    examples_file.write_text(json.dumps(held_out, ensure_ascii=False), encoding="utf-8")
+    _run_rasa(
+        [
+            sys.executable,
+            "-m",
+            "nlu_components.evaluate",
+            str(model),
+            str(examples_file),
+            str(predictions_file),
+        ],
+        cwd=project_root,
+        what="the fallback pass (nlu_components.evaluate)",
+    )
+    predictions = _read_json_list(predictions_file)
     return build_report(
         json.loads(report_file.read_text(encoding="utf-8")),
         predictions,
@@ -311,10 +329,13 @@ def _run_rasa(command: list[str], *, cwd: Path, what: str) -> None:
 
 
 def _read_json_list(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():  # rasa skips the errors file when there are no errors
-        return []
-    content = json.loads(path.read_text(encoding="utf-8"))
-    return content if isinstance(content, list) else []
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SupportbotError(f"could not read {path}: {exc}") from None
+    if not isinstance(content, list):
+        raise SupportbotError(f"{path} is not a JSON list")
+    return content
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -327,7 +348,10 @@ def build_report(
     train_examples: int,
     test_examples: int,
 ) -> NluReport:
-    """Combines Rasa's per-intent report with the per-example predictions."""
+    """Combines Rasa's per-intent report with the final per-example predictions.
+
+    ``predictions``: ``{"intent", "predicted"}`` per held-out example, after the fallback.
+    """
     scores = [
         IntentScore(
             intent=name,
@@ -344,12 +368,9 @@ def build_report(
     macro = intent_report.get("macro avg")
     rasa_macro = float(macro["f1-score"]) if isinstance(macro, Mapping) else None
 
-    oos_rejected = oos_total = in_rejected = in_total = correct = total = 0
+    oos_rejected = oos_total = in_rejected = in_total = 0
     for entry in predictions:
-        expected = entry.get("intent")
-        predicted = (entry.get("intent_prediction") or {}).get("name")
-        total += 1
-        correct += predicted == expected
+        expected, predicted = entry.get("intent"), entry.get("predicted")
         if expected == OUT_OF_SCOPE:
             oos_total += 1
             oos_rejected += predicted in REJECTIONS
@@ -357,11 +378,7 @@ def build_report(
             in_total += 1
             in_rejected += predicted in REJECTIONS
     accuracy_value = intent_report.get("accuracy")
-    accuracy = (
-        float(accuracy_value)
-        if isinstance(accuracy_value, (int, float))
-        else (correct / total if total else 0.0)
-    )
+    accuracy = float(accuracy_value) if isinstance(accuracy_value, (int, float)) else 0.0
     return NluReport(
         intents=sorted(scores, key=lambda score: score.intent),
         macro_f1=macro_f1,

