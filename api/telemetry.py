@@ -96,12 +96,16 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        finished: float | None = None
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, finished
             if message["type"] == "http.response.start":
                 status = int(message["status"])
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                # The buyer has the whole answer; background tasks that run after it don't count.
+                finished = time.perf_counter()
 
         try:
             await self.app(scope, receive, send_wrapper)
@@ -113,4 +117,4 @@ class MetricsMiddleware:
                 template = "/static/{path}" if scope.get("path", "").startswith("/static/") else "unmatched"
             method = scope.get("method", "GET")
             self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
+            self.metrics.latency.labels(method, template).observe((finished or time.perf_counter()) - started)

@@ -50,6 +50,7 @@ class BenchReport:
     users: int
     turns: int
     wall_seconds: float
+    think: float = 0.0
     results: list[TurnResult] = field(default_factory=list)
     in_tracker: int = 0
     expected_in_tracker: int = 0
@@ -87,6 +88,7 @@ class BenchReport:
             "url": self.url,
             "users": self.users,
             "turns_per_user": self.turns,
+            "think_seconds": self.think,
             "turns": len(self.results),
             "ok": len(ok),
             "errors": len(self.errors),
@@ -107,11 +109,23 @@ class BenchReport:
         }
 
 
-async def _user(client: Any, url: str, session_id: str, turns: int, offset: int) -> list[TurnResult]:
+async def _user(
+    client: Any,
+    url: str,
+    session_id: str,
+    turns: int,
+    offset: int,
+    think: float = 0.0,
+    start_after: float = 0.0,
+) -> list[TurnResult]:
     import httpx
 
     results = []
+    if start_after:
+        await asyncio.sleep(start_after)
     for turn in range(turns):
+        if think and turn:
+            await asyncio.sleep(think)
         message = BENCH_MESSAGES[(offset + turn) % len(BENCH_MESSAGES)]
         started = time.perf_counter()
         try:
@@ -165,8 +179,16 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
 
 
 async def run_chat_bench(
-    url: str, users: int, turns: int, *, settings: Settings, rasa_url: str, timeout: float
+    url: str,
+    users: int,
+    turns: int,
+    *,
+    settings: Settings,
+    rasa_url: str,
+    timeout: float,
+    think: float = 0.0,
 ) -> BenchReport:
+    """``think`` seconds pass between one user's reply and their next message (0: back to back)."""
     import httpx
 
     url = url.rstrip("/")
@@ -183,18 +205,23 @@ async def run_chat_bench(
         run_id = secrets.token_hex(4)
         started = time.perf_counter()
         per_user = await asyncio.gather(
-            *(_user(client, url, f"bench-{run_id}-{n:03d}", turns, n) for n in range(users))
+            # With think time, users arrive spread over one think period instead of all at once.
+            *(
+                _user(client, url, f"bench-{run_id}-{n:03d}", turns, n, think, think * n / users)
+                for n in range(users)
+            )
         )
         wall = time.perf_counter() - started
-    report = BenchReport(url=url, users=users, turns=turns, wall_seconds=wall)
+    report = BenchReport(url=url, users=users, turns=turns, wall_seconds=wall, think=think)
     report.results = [result for results in per_user for result in results]
     await _check_turns(report, settings, rasa_url, timeout)
     return report
 
 
 def _print_report(data: dict[str, Any]) -> None:
+    think = f", {data['think_seconds']:g} s between a user's turns" if data["think_seconds"] else ""
     print(
-        f"supportbot bench chat: {data['users']} users x {data['turns_per_user']} turns against {data['url']}"
+        f"supportbot bench chat: {data['users']} users x {data['turns_per_user']} turns{think} against {data['url']}"
     )
     print(f"turns        {data['ok']} ok, {data['errors']} errors {data['error_kinds'] or ''}".rstrip())
     print(
@@ -215,6 +242,8 @@ def _print_report(data: dict[str, Any]) -> None:
 def _bench_chat(args: argparse.Namespace) -> int:
     if args.users < 1 or args.turns < 1:
         raise UsageError("--users and --turns must be at least 1")
+    if args.think < 0:
+        raise UsageError("--think must not be negative")
     settings = get_settings()
     url = args.url or f"http://{settings.host}:{settings.port}"
     timeout = args.timeout or settings.http_timeout
@@ -226,6 +255,7 @@ def _bench_chat(args: argparse.Namespace) -> int:
             settings=settings,
             rasa_url=args.rasa_url or settings.rasa_url,
             timeout=timeout,
+            think=args.think,
         )
     )
     data = report.to_dict()
@@ -276,6 +306,12 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
     )
     bench.add_argument("--users", type=int, default=20, help="concurrent conversations (default 20)")
     bench.add_argument("--turns", type=int, default=8, help="messages per conversation (default 8)")
+    bench.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each user waits before their next message, like a person reading and typing (default 0)",
+    )
     bench.add_argument(
         "--url", help="the gateway's base URL (default http://SUPPORTBOT_HOST:SUPPORTBOT_PORT)"
     )
