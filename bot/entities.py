@@ -57,7 +57,8 @@ _CURRENCY_SYMBOLS = {
 }
 _CURRENCY_WORDS = {
     **{code.lower(): code for code in ("USD", "EUR", "GBP", "CAD", "AUD", "BRL", "MXN", "RUB", "CNY")},
-    **{code.lower(): code for code in ("JPY", "INR", "PLN", "TRY", "CHF", "SEK", "NOK", "DKK", "KRW")},
+    # Not "TRY": as a word it is far more often the verb ("try 1052").
+    **{code.lower(): code for code in ("JPY", "INR", "PLN", "CHF", "SEK", "NOK", "DKK", "KRW")},
     "dollar": "USD",
     "dollars": "USD",
     "buck": "USD",
