@@ -13,12 +13,32 @@ from bot.config import PROJECT_ROOT
 from bot.entities import LABELS, extract_entities
 
 NLU_FILE = PROJECT_ROOT / "data" / "nlu.yml"
-REQUIRED_INTENTS = (
-    "greet goodbye thank affirm deny bot_challenge out_of_scope track_order order_not_received "
-    "cancel_order open_dispute request_refund refund_status return_item item_not_as_described "
-    "payment_issue change_shipping_address account_help coupons contact_seller leave_feedback "
-    "human_handoff inform_order_id faq"
-).split()
+REQUIRED_INTENTS = [
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "track_order",
+    "order_not_received",
+    "cancel_order",
+    "open_dispute",
+    "request_refund",
+    "refund_status",
+    "return_item",
+    "item_not_as_described",
+    "payment_issue",
+    "change_shipping_address",
+    "account_help",
+    "coupons",
+    "contact_seller",
+    "leave_feedback",
+    "human_handoff",
+    "inform_order_id",
+    "faq",
+]
 MIN_EXAMPLES = 30  # the issue asks for 25; the team standard is 30
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<label>[^)]+)\)")
 
@@ -46,7 +66,9 @@ def test_no_example_is_used_twice(intents: dict[str, list[str]]) -> None:
 
 
 def test_annotations_use_contract_entities_only(intents: dict[str, list[str]]) -> None:
-    labels = {m.group("label") for examples in intents.values() for ex in examples for m in ANNOTATION.finditer(ex)}
+    labels = {
+        m.group("label") for examples in intents.values() for ex in examples for m in ANNOTATION.finditer(ex)
+    }
     assert labels, "expected some annotated examples"
     assert labels <= set(LABELS)
 
