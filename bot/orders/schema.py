@@ -166,7 +166,9 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool, max_len: int = 
     return text
 
 
-def _choice(data: Mapping[str, Any], name: str, choices: tuple[str, ...], default: Optional[str]) -> Optional[str]:
+def _choice(
+    data: Mapping[str, Any], name: str, choices: tuple[str, ...], default: Optional[str]
+) -> Optional[str]:
     value = data.get(name, default)
     if value is None:
         return None
