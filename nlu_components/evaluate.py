@@ -8,7 +8,9 @@ It imports Rasa, hence it lives here and runs as a subprocess (``bot/`` never im
     python -m nlu_components.evaluate MODEL.tar.gz EXAMPLES.json PREDICTIONS.json
 
 ``EXAMPLES.json`` is a list of ``{"text", "intent"}``; the output adds ``"predicted"`` and
-``"confidence"`` (of the final intent, ``nlu_fallback`` included).
+``"confidence"`` (of the final intent, ``nlu_fallback`` included) and ``"ranking"``, the
+classifier's top three ``[name, confidence]`` (what the fallback overrode, for tuning its
+thresholds).
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ async def predict(model: Path, examples: list[dict[str, Any]]) -> list[dict[str,
     for example in examples:
         parsed = await agent.parse_message(str(example["text"]))
         intent = parsed.get("intent") or {}
+        ranking = [
+            [entry.get("name"), entry.get("confidence")]
+            for entry in parsed.get("intent_ranking") or []
+            if entry.get("name") != "nlu_fallback"
+        ]
         predictions.append(
             {
                 "text": example["text"],
                 "intent": example["intent"],
                 "predicted": intent.get("name"),
                 "confidence": intent.get("confidence"),
+                "ranking": ranking[:3],
             }
         )
     return predictions

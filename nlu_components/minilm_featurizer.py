@@ -45,10 +45,10 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # ``scale``: the model returns unit-length vectors (about 0.05 per dimension), tiny next
-        # to the sparse counts DIET also sees; multiplying by sqrt(384) gives each dimension
-        # roughly unit variance so both kinds of features start on an equal footing.
-        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "scale": True}
+        # The model returns unit-length vectors (about 0.05 per dimension), tiny next to the
+        # sparse counts DIET also sees, and DIET then all but ignores them; they are multiplied
+        # by sqrt(384) (about unit variance per dimension) times ``weight``.
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "weight": 1.0}
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
@@ -68,6 +68,8 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 64)) < 1:
             raise ValueError("MiniLMSentenceFeaturizer: batch_size must be positive")
+        if float(config.get("weight", 1.0)) <= 0:
+            raise ValueError("MiniLMSentenceFeaturizer: weight must be positive")
 
     def process(self, messages: list[Message]) -> list[Message]:
         with_text = [message for message in messages if isinstance(message.get(TEXT), str)]
@@ -80,8 +82,7 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             show_progress_bar=False,
             convert_to_numpy=True,
         )
-        if self._config["scale"]:
-            vectors = vectors * np.sqrt(vectors.shape[-1])
+        vectors = vectors * np.sqrt(vectors.shape[-1]) * float(self._config["weight"])
         for message, vector in zip(with_text, vectors, strict=True):
             message.add_features(
                 Features(
