@@ -8,6 +8,7 @@ shapes the machine-readable payloads channels render as cards (docs/architecture
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -67,20 +68,6 @@ _LOGISTICS = {
     "delivered": "Tracking shows it was delivered.",
 }
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # Long articles are cut for chat; the source link (or "Talk to a person") leads on.
 MAX_ANSWER_CHARS = 1500
@@ -89,7 +76,7 @@ MAX_ANSWER_CHARS = 1500
 def format_day(value: datetime) -> str:
     """'3 March 2026': the date alone reads better in a status line than a UTC time."""
     value = value.astimezone(timezone.utc) if value.tzinfo else value
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
 
 
 def order_title(order: Order) -> str:

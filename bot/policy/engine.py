@@ -11,6 +11,7 @@ at that instant and shut one second later. Refund business days skip Saturdays a
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Optional
@@ -55,20 +56,6 @@ _LOGISTICS_PHRASES = {
     "held_in_customs": "the parcel is held in customs",
     "wrong_address": "the parcel was sent to a wrong address",
 }
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 CancelMode = Literal["immediate", "seller_approval", "none"]
 RefundState = Literal["none", "processing", "overdue", "completed"]
@@ -226,7 +213,7 @@ def add_business_days(start: datetime, days: int) -> datetime:
 def format_day(value: datetime) -> str:
     """'3 March 2026 at 14:00 UTC': unambiguous for buyers in every country."""
     value = _utc(value)
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year} at {value:%H:%M} UTC"
+    return f"{value.day} {calendar.month_name[value.month]} {value.year} at {value:%H:%M} UTC"
 
 
 def _as_utc(order: Order) -> Order:
