@@ -95,3 +95,31 @@ def corpus_hash(path: Path | str) -> str:
 
 def articles_by_id(articles: list[Article]) -> dict[str, Article]:
     return {article.id: article for article in articles}
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def normalise_source_text(text: str) -> str:
+    """Lower-case, quotes and dashes unified, whitespace squeezed: how a quoted source is compared."""
+    return " ".join(text.translate(_QUOTES).lower().split())
+
+
+def articles_holding(articles: list[Article], text: str) -> list[Article]:
+    """The articles whose title, an alias or the body contains ``text`` (a verbatim heading or
+    sentence from the raw help-center documents).
+
+    Evaluation and training data name the help-center text an answer lives in rather than an
+    article id, so they survive re-ingesting (ids and merges change, the documents do not).
+    """
+    wanted = normalise_source_text(text)
+    if not wanted:
+        return []
+    return [
+        article
+        for article in articles
+        if any(
+            wanted in normalise_source_text(part)
+            for part in (article.title, *article.aliases, article.full_text())
+        )
+    ]
