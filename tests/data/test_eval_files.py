@@ -1,6 +1,6 @@
-"""Shape of the blind evaluation data in data/eval/, and that it rests on the help-center text.
+"""Shape of the blind evaluation data in eval/, and that it rests on the help-center text.
 
-These files are frozen once committed (see data/eval/README.md): the checks only guard their
+These files are frozen once committed (see eval/README.md): the checks only guard their
 format, so an edit that breaks the eval commands or cites text the documents do not contain is
 caught here rather than as a crash or a silently unreachable target in `supportbot eval`.
 """
@@ -21,7 +21,7 @@ from bot.corpus.ingest import build_articles, load_manifest
 from bot.entities import extract_entities
 
 ROOT = Path(__file__).resolve().parents[2]
-EVAL = ROOT / "data" / "eval"
+EVAL = ROOT / "eval"
 FAQ = ROOT / "data" / "faq"
 
 STYLES = {"terse", "typo", "chatty", "angry", "non-native", "texting", "formal", "long"}
