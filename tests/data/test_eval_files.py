@@ -1,0 +1,186 @@
+"""Shape of the blind evaluation data in eval/, and that it rests on the help-center text.
+
+These files are frozen once committed (see eval/README.md): the checks only guard their
+format, so an edit that breaks the eval commands or cites text the documents do not contain is
+caught here rather than as a crash or a silently unreachable target in `supportbot eval`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.corpus import articles_holding
+from bot.corpus.ingest import build_articles, load_manifest
+from bot.entities import extract_entities
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "eval"
+FAQ = ROOT / "data" / "faq"
+
+STYLES = {"terse", "typo", "chatty", "angry", "non-native", "texting", "formal", "long"}
+PATTERNS = {"follow-up", "topic-switch", "clarification", "fragment", "re-ask", "recovery", "mixed"}
+INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "track_order",
+    "order_not_received", "cancel_order", "open_dispute", "request_refund", "refund_status",
+    "return_item", "item_not_as_described", "payment_issue", "change_shipping_address",
+    "account_help", "coupons", "contact_seller", "leave_feedback", "human_handoff",
+    "inform_order_id", "faq", "contact_support", "order_problem", "not_helpful", "show_more",
+}  # fmt: skip
+BIG_INTENTS = {
+    "faq", "out_of_scope", "leave_feedback", "track_order", "request_refund", "refund_status",
+    "order_not_received",
+}  # fmt: skip
+ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _raw_documents() -> dict[str, str]:
+    return {p.name: _squeeze(p.read_text(encoding="utf-8")) for p in sorted((FAQ / "raw").glob("*.txt"))}
+
+
+def _check_patterns(where: str, item: dict[str, Any], key: str, required: bool) -> None:
+    patterns = item.get(key)
+    if patterns is None and not required:
+        return
+    assert isinstance(patterns, list), f"{where}: `{key}` must be a list of regexes"
+    for pattern in patterns:
+        assert isinstance(pattern, str) and pattern, f"{where}: empty {key} pattern"
+        try:
+            re.compile(pattern, re.I | re.S)
+        except re.error as exc:
+            pytest.fail(f"{where}: {key} pattern {pattern!r} does not compile: {exc}")
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("answers_dev.yaml", 80), ("answers_heldout.yaml", 120)])
+def test_answer_sets_have_the_contract_shape(name: str, minimum: int) -> None:
+    questions = _load(name)["questions"]
+    assert len(questions) >= minimum
+    for n, item in enumerate(questions):
+        where = f"{name} #{n}"
+        assert isinstance(item.get("q"), str) and item["q"].strip(), f"{where}: no question"
+        _check_patterns(where, item, "expect", required=True)
+        assert item["expect"], f"{where}: a question must expect at least one fact"
+        _check_patterns(where, item, "forbid", required=False)
+        assert isinstance(item.get("topic"), str) and item["topic"], f"{where}: no topic"
+        assert item.get("style") in STYLES, f"{where}: style {item.get('style')!r}"
+
+
+@pytest.mark.parametrize("name", ["answers_dev.yaml", "answers_heldout.yaml"])
+def test_every_expected_fact_is_in_the_help_center_documents(name: str) -> None:
+    # A pattern no document satisfies is a typo or an invented fact: no correct reply could pass.
+    text = "\n".join(_raw_documents().values()).translate(str.maketrans("’‘“”", "''\"\""))
+    for item in _load(name)["questions"]:
+        for pattern in item["expect"]:
+            assert re.search(pattern, text, re.I | re.S), (
+                f"{name}: {item['q']!r}: {pattern!r} is in no document"
+            )
+
+
+@pytest.mark.parametrize(("name", "minimum"), [("dialogs_dev.yaml", 30), ("dialogs_heldout.yaml", 40)])
+def test_dialog_sets_have_the_contract_shape(name: str, minimum: int) -> None:
+    dialogs = _load(name)["dialogs"]
+    assert len(dialogs) >= minimum
+    ids = [d["id"] for d in dialogs]
+    assert len(ids) == len(set(ids)), f"{name}: duplicate dialog ids"
+    for dialog in dialogs:
+        where = f"{name} {dialog['id']}"
+        assert dialog.get("pattern") in PATTERNS, f"{where}: pattern {dialog.get('pattern')!r}"
+        customer = dialog.get("customer")
+        assert customer is None or re.fullmatch(r"C\d{4,}", customer), f"{where}: customer {customer!r}"
+        turns = dialog["turns"]
+        assert 2 <= len(turns) <= 5, f"{where}: {len(turns)} turns"
+        for t, turn in enumerate(turns):
+            assert ("user" in turn) != ("choose" in turn), f"{where} turn {t}: exactly one of user/choose"
+            if "choose" in turn:
+                re.compile(turn["choose"], re.I)
+            _check_patterns(f"{where} turn {t}", turn, "expect", required=True)
+            _check_patterns(f"{where} turn {t}", turn, "forbid", required=False)
+
+
+def test_nothing_is_shared_between_dev_and_heldout() -> None:
+    def texts(name: str) -> set[str]:
+        data = _load(name)
+        if "questions" in data:
+            found = [q["q"] for q in data["questions"]]
+        elif "queries" in data:
+            found = [q["q"] for q in data["queries"]]
+        else:
+            found = [t["user"] for d in data["dialogs"] for t in d["turns"] if "user" in t]
+        return {re.sub(r"[^a-z0-9%]+", " ", text.lower()).strip() for text in found}
+
+    dev = texts("answers_dev.yaml") | texts("dialogs_dev.yaml")
+    heldout = texts("answers_heldout.yaml") | texts("dialogs_heldout.yaml") | texts("retrieval_heldout.yaml")
+    assert not dev & heldout
+
+
+def test_retrieval_sources_are_verbatim_help_center_text() -> None:
+    data = _load("retrieval_heldout.yaml")
+    assert len(data["queries"]) >= 200
+    assert len(data["negatives"]) >= 30
+    assert all(isinstance(n, str) and n.strip() for n in data["negatives"])
+    documents = _raw_documents()
+    for item in data["queries"]:
+        assert item["sources"], f"{item['q']!r}: no source"
+        for source in item["sources"]:
+            assert len(source) >= 15, f"{item['q']!r}: source {source!r} is shorter than 15 characters"
+            assert any(_squeeze(source) in text for text in documents.values()), (
+                f"{item['q']!r}: {source!r} is not in any raw document"
+            )
+
+
+def test_retrieval_sources_survive_ingesting() -> None:
+    # The eval resolves each source to the articles holding it and fails loudly on none.
+    articles = build_articles(FAQ / "raw", load_manifest(FAQ / "sources.yaml"))
+    unheld = [
+        source
+        for item in _load("retrieval_heldout.yaml")["queries"]
+        for source in item["sources"]
+        if not articles_holding(articles, source)
+    ]
+    assert not unheld
+
+
+def _nlu_examples() -> list[tuple[str, str]]:
+    data = _load("nlu_heldout.yml")
+    assert str(data["version"]) == "3.1"
+    return [
+        (block["intent"], line[2:])
+        for block in data["nlu"]
+        for line in block["examples"].splitlines()
+        if line.startswith("- ")
+    ]
+
+
+def test_nlu_heldout_covers_every_intent() -> None:
+    counts = Counter(intent for intent, _ in _nlu_examples())
+    assert set(counts) == INTENTS
+    for intent, count in counts.items():
+        assert count >= (25 if intent in BIG_INTENTS else 15), f"{intent}: {count} examples"
+
+
+def test_nlu_heldout_annotations_are_what_the_extractor_finds() -> None:
+    for intent, example in _nlu_examples():
+        plain, expected, cursor = "", [], 0
+        for match in ANNOTATION.finditer(example):
+            plain += example[cursor : match.start()]
+            expected.append((match.group(2), len(plain), len(plain) + len(match.group(1))))
+            plain += match.group(1)
+            cursor = match.end()
+        plain += example[cursor:]
+        found = [(e.label, e.start, e.end) for e in extract_entities(plain)]
+        assert sorted(found) == sorted(expected), f"{intent}: {example!r}"
