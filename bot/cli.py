@@ -15,15 +15,18 @@ from typing import NoReturn
 
 from bot.errors import SupportbotError, UsageError
 
-# Modules exposing ``register(commands, groups)``.
+# Modules exposing ``register(commands, groups)``: the product's own commands, then the operator
+# and ML tooling of ``tools/`` (named here, never imported by the core).
 AREAS = (
     "bot.corpus.cli",
     "bot.search.cli",
     "bot.orders.cli",
     "bot.policy.cli",
-    "bot.assistant.cli",
-    "bot.assistant.nlu_cli",
-    "bot.ops",
+    "tools.train",
+    "tools.nlu_eval",
+    "tools.search_eval",
+    "tools.bench_chat",
+    "tools.serve",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).

@@ -7,6 +7,8 @@ start. ``make run`` generates random per-session secrets when none are set (see 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -110,6 +112,36 @@ def parse_rate_limit(value: str) -> Optional[tuple[int, float]]:
     if count <= 0:
         raise ValueError("rate limit count must be positive")
     return count, seconds
+
+
+ENV_DEFAULTS_FILE = PROJECT_ROOT / "defaults.env"
+_ENV_LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
+
+
+@lru_cache(maxsize=1)
+def env_defaults() -> dict[str, str]:
+    """The process environment defaults of ``defaults.env`` (the Makefile and run.sh read it too).
+
+    Empty when the file is absent (an installed wheel without the repository): every default in
+    it is a safety or quietness setting, never one the product needs to run.
+    """
+    try:
+        lines = ENV_DEFAULTS_FILE.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        match = _ENV_LINE.match(line.strip())
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def apply_env_defaults(environ: Optional[MutableMapping[str, str]] = None) -> None:
+    """Set every default of ``defaults.env`` that ``environ`` (the process environment) lacks."""
+    target = os.environ if environ is None else environ
+    for name, value in env_defaults().items():
+        target.setdefault(name, value)
 
 
 @lru_cache(maxsize=1)

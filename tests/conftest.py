@@ -11,12 +11,10 @@ import shutil
 
 import pytest
 
-# Offline by design; set before any test imports transformers or sentence-transformers.
-os.environ.setdefault("USE_TF", "0")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+from bot.config import apply_env_defaults
+
+# defaults.env (offline, quiet), set before any test imports transformers or sentence-transformers.
+apply_env_defaults()
 
 
 def _missing_service(what: str) -> None:

