@@ -14,10 +14,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.services import SearcherLike, Services, default_services
 from bot.assistant import replies
+from bot.schemas.conversations import CHANNELS, Channel
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("web", "whatsapp")
 # Search reads at most this much of a message; a 10,000-character paste is still answered.
 MAX_QUERY_CHARS = 1000
 HANDOFF_BUTTON = {"title": replies.TALK_TO_PERSON, "payload": replies.HANDOFF_PAYLOAD}
@@ -39,10 +39,10 @@ def verified_customer_id(tracker: Tracker) -> Optional[str]:
     return text or None
 
 
-def channel_of(tracker: Tracker) -> str:
+def channel_of(tracker: Tracker) -> Channel:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     channel = metadata.get("channel") if isinstance(metadata, dict) else None
-    return channel if channel in CHANNELS else "web"
+    return channel if channel in CHANNELS else "web"  # type: ignore[no-any-return]
 
 
 def identity_events(tracker: Tracker) -> list[EventType]:

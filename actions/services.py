@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from bot.schemas.base import utc_now
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.orders.schema import Order
+    from bot.schemas.conversations import Channel, Ticket
+    from bot.schemas.decisions import Decision
+    from bot.schemas.orders import Order
+    from bot.search import SearchResponse
 
 
 class OrderStoreLike(Protocol):
@@ -27,31 +32,27 @@ class OrderStoreLike(Protocol):
     def create_ticket(
         self,
         session_id: str,
-        channel: str,
+        channel: Channel,
         customer_id: Optional[str],
         reason: str,
         transcript: list[dict[str, Any]],
-    ) -> Any: ...
+    ) -> Ticket: ...
 
 
 class SearcherLike(Protocol):
     """``bot.search.Searcher``: ``search(query, k)`` returns a ``SearchResponse``."""
 
-    def search(self, query: str, k: int = 5) -> Any: ...
+    def search(self, query: str, k: int = 5) -> SearchResponse: ...
 
 
-Evaluator = Callable[["Order", datetime], dict[str, Any]]
+Evaluator = Callable[["Order", datetime], "Decision"]
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def evaluate_order(order: Order, now: datetime) -> dict[str, Any]:
-    """The eligibility decision as JSON (``bot.policy.evaluate(order, now).to_dict()``)."""
+def evaluate_order(order: Order, now: datetime) -> Decision:
+    """``bot.policy.evaluate``, imported on the first order question."""
     from bot.policy import evaluate
 
-    return evaluate(order, now).to_dict()
+    return evaluate(order, now)
 
 
 class Services:

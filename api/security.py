@@ -3,15 +3,15 @@
 - Buyers on the web: ``customer_hash`` must be the hex HMAC-SHA256 of ``customer_id`` under
   ``SUPPORTBOT_WIDGET_SECRET``; anything else makes the buyer anonymous.
 - Shop sync, agent console and agent assist: ``Authorization: Bearer SUPPORTBOT_ADMIN_TOKEN``.
-- Conversations: a session belongs to the channel and the verified customer of its first
-  message (``check_conversation_owner``).
+
+Who a conversation belongs to is a rule of the conversation service (``bot.chat``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Optional
+from typing import Optional
 
 from fastapi import HTTPException, Request
 
@@ -59,14 +59,3 @@ def check_admin(settings: Settings, authorization: Optional[str]) -> None:
         )
     if not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
         raise HTTPException(401, "The admin token was not accepted.", headers=challenge)
-
-
-def check_conversation_owner(conversation: Any, channel: str, customer_id: Optional[str]) -> None:
-    """403 when an existing conversation was started on another channel or by another customer
-    (an anonymous buyer counts as a different customer from a verified one)."""
-    if conversation is None:
-        return
-    if conversation.channel != channel or conversation.customer_id != customer_id:
-        raise HTTPException(
-            403, "This conversation belongs to someone else. Start a new conversation with a new session id."
-        )

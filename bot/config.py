@@ -37,12 +37,12 @@ class Settings(BaseSettings):
 
     widget_secret: Optional[str] = None
     admin_token: Optional[str] = None
-    twilio_auth_token: Optional[str] = Field(None, env="TWILIO_AUTH_TOKEN")
-    twilio_account_sid: Optional[str] = Field(None, env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: Optional[str] = Field(default=None, env="TWILIO_AUTH_TOKEN")
+    twilio_account_sid: Optional[str] = Field(default=None, env="TWILIO_ACCOUNT_SID")
     twilio_api_url: str = Field("https://api.twilio.com", env="TWILIO_API_URL")
-    whatsapp_verify_token: Optional[str] = Field(None, env="WHATSAPP_VERIFY_TOKEN")
-    whatsapp_app_secret: Optional[str] = Field(None, env="WHATSAPP_APP_SECRET")
-    whatsapp_access_token: Optional[str] = Field(None, env="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_verify_token: Optional[str] = Field(default=None, env="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_app_secret: Optional[str] = Field(default=None, env="WHATSAPP_APP_SECRET")
+    whatsapp_access_token: Optional[str] = Field(default=None, env="WHATSAPP_ACCESS_TOKEN")
     whatsapp_api_url: str = Field("https://graph.facebook.com/v19.0", env="WHATSAPP_API_URL")
 
     rate_limit: str = "30/minute"

@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.errors import SupportbotError
+from bot.errors import Unavailable
 
 
-class RasaUnavailable(SupportbotError):
+class RasaUnavailable(Unavailable):
     """Rasa (or the action server) did not answer, timed out or answered with an error."""
 
 

@@ -49,9 +49,7 @@ async def predict(model: Path, examples: list[dict[str, Any]]) -> list[dict[str,
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print(
-            "usage: python -m tools.nlu_predict MODEL EXAMPLES.json PREDICTIONS.json", file=sys.stderr
-        )
+        print("usage: python -m tools.nlu_predict MODEL EXAMPLES.json PREDICTIONS.json", file=sys.stderr)
         return 2
     model, examples_file, output_file = (Path(arg) for arg in argv)
     examples = json.loads(examples_file.read_text(encoding="utf-8"))

@@ -1,22 +1,41 @@
-"""What the assistant says to a buyer: the wording of order states and eligibility decisions.
+"""What the assistant says to a buyer: the one renderer of order states and eligibility decisions.
 
-Framework-free, so the Rasa actions and agent assist (suggested replies) say the same thing.
-The eligibility engine's ``reason`` is already a buyer-facing sentence carrying its dates; this
-module says which order it is about, adds the way forward where the engine only says "no", and
-shapes the machine-readable payloads channels render as cards (docs/architecture.md).
+Framework-free, so the Rasa actions (web and WhatsApp), ``supportbot eligibility``, the HTTP API
+and agent assist (suggested replies) say the same thing. The eligibility engine decides in codes
+and dates (``bot.schemas.decisions``); this module turns them into sentences, taking every number
+from the engine's constants, says which order a decision is about, adds the way forward where the
+engine only says "no", and shapes the payloads channels render as cards (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from bot.orders.schema import Order, format_datetime
+from bot.policy import engine
+from bot.schemas.base import Model, as_utc
+from bot.schemas.decisions import (
+    CHECKS,
+    CancelDecision,
+    CancelVerdict,
+    Check,
+    Decision,
+    DisputeCode,
+    DisputeDecision,
+    DisputeVerdict,
+    Eligibility,
+    OrderEligibility,
+    RefundDecision,
+    RefundVerdict,
+    ReturnDecision,
+    ReturnVerdict,
+    Verdict,
+)
+from bot.schemas.orders import ItemLine, Order, OrderSummary
 
-CHECKS = ("cancel", "dispute", "refund", "return")
+__all__ = ["CHECKS"]
 
 SIGN_IN = "Please sign in so I can look at your orders: I only share order details with the account that placed them."
 SIGN_IN_ARTICLES = SIGN_IN + " Meanwhile, here is what our help center says."
@@ -36,6 +55,10 @@ SOMETHING_WENT_WRONG = (
     "Sorry, something went wrong on my side. Could you ask again in other words, or talk to a person?"
 )
 TALK_TO_PERSON = "Talk to a person"
+# WhatsApp, where there is no form to refuse bad input with.
+UNREADABLE = "Sorry, I can only read text messages. Please type your question."
+TOO_QUICK = "You're sending messages too quickly. Please wait a moment, then try again."
+UNAVAILABLE = "Sorry, the assistant is not available right now. Please try again in a few minutes."
 HANDOFF_PAYLOAD = "/human_handoff"
 
 # Help-center questions that answer an order question in general, for a buyer who is not signed in.
@@ -75,15 +98,37 @@ MAX_ANSWER_CHARS = 1500
 
 def format_day(value: datetime) -> str:
     """'3 March 2026': the date alone reads better in a status line than a UTC time."""
-    value = value.astimezone(timezone.utc) if value.tzinfo else value
+    value = as_utc(value)
     return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def format_short_day(value: datetime) -> str:
+    """'03 Mar 2026': a date in a one-line WhatsApp summary."""
+    return as_utc(value).strftime("%d %b %Y")
+
+
+def format_moment(value: datetime) -> str:
+    """'3 March 2026 at 14:00 UTC': a deadline, unambiguous for buyers in every country."""
+    value = as_utc(value)
+    return f"{format_day(value)} at {value:%H:%M} UTC"
+
+
+def days(span: timedelta) -> str:
+    """'7 days': a rule's span as the help center writes it."""
+    return f"{span.days} day{'' if span.days == 1 else 's'}"
+
+
+def ordinal(number: int) -> str:
+    """11 -> '11th', 2 -> '2nd'."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def order_title(order: Order) -> str:
     """'order 1001 (Wireless earbuds)': the number and what the buyer bought, to recognise it."""
     if not order.items:
         return f"order {order.order_id}"
-    first = str(order.items[0].get("title", "")).strip()
+    first = order.items[0].title
     more = len(order.items) - 1
     what = first if more <= 0 else f"{first} and {more} more item{'s' if more > 1 else ''}"
     return f"order {order.order_id} ({what})" if first else f"order {order.order_id}"
@@ -92,33 +137,30 @@ def order_title(order: Order) -> str:
 def order_button_title(order: Order) -> str:
     """A quick-reply label for picking an order: '1001 · Wireless earbuds · shipped'."""
     parts = [order.order_id]
-    if order.items and str(order.items[0].get("title", "")).strip():
-        parts.append(str(order.items[0]["title"]).strip()[:40])
+    if order.items:
+        parts.append(order.items[0].title[:40])
     parts.append(STATUS_LABELS.get(order.status, order.status))
     return " · ".join(parts)
 
 
-def order_summary(order: Order) -> dict[str, Any]:
+def order_summary(order: Order) -> OrderSummary:
     """The ``order`` object of an order-status payload: what a card needs, nothing internal."""
-    return {
-        "order_id": order.order_id,
-        "status": order.status,
-        "status_label": STATUS_LABELS.get(order.status, order.status),
-        "created_at": format_datetime(order.created_at),
-        "paid_at": format_datetime(order.paid_at),
-        "shipped_at": format_datetime(order.shipped_at),
-        "delivery_deadline": format_datetime(order.delivery_deadline),
-        "received_confirmed_at": format_datetime(order.received_confirmed_at),
-        "logistics": order.logistics,
-        "dispute": None if order.dispute is None else order.dispute.status,
-        "refund": None if order.refund is None else order.refund.status,
-        "amount": f"{order.amount:.2f}",
-        "currency": order.currency,
-        "items": [
-            {"title": str(item.get("title", "")), "quantity": int(item.get("quantity", 1))}
-            for item in order.items
-        ],
-    }
+    return OrderSummary(
+        order_id=order.order_id,
+        status=order.status,
+        status_label=STATUS_LABELS.get(order.status, order.status),
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        shipped_at=order.shipped_at,
+        delivery_deadline=order.delivery_deadline,
+        received_confirmed_at=order.received_confirmed_at,
+        logistics=order.logistics,
+        dispute=None if order.dispute is None else order.dispute.status,
+        refund=None if order.refund is None else order.refund.status,
+        amount=order.amount,
+        currency=order.currency,
+        items=[ItemLine(title=item.title, quantity=item.quantity) for item in order.items],
+    )
 
 
 def status_text(order: Order, now: datetime) -> str:
@@ -168,39 +210,275 @@ def status_text(order: Order, now: datetime) -> str:
     return text.strip()
 
 
-def check_text(check: str, order: Order, decision: Mapping[str, Any]) -> str:
-    """The answer to 'may I <check>?' for ``order``, from the engine's ``decision`` (its to_dict())."""
+def check_text(check: str, order: Order, eligibility: Eligibility) -> str:
+    """The answer to 'may I <check>?' for ``order``, from the rendered ``eligibility``."""
     if check not in CHECKS:
         raise ValueError(f"unknown check {check!r}; expected one of {', '.join(CHECKS)}")
-    verdict = decision[check]
+    verdict = eligibility.check(check)  # type: ignore[arg-type]
     label = STATUS_LABELS.get(order.status, order.status)
-    text = f"{_capitalised(order_title(order))}, {label}: {verdict['reason']}"
-    if check == "refund" and verdict.get("state") == "none":
-        text += " " + _refund_route(decision)
+    text = f"{_capitalised(order_title(order))}, {label}: {verdict.reason}"
+    if check == "refund" and eligibility.refund.state == "none":
+        text += " " + _refund_route(eligibility)
     return text
 
 
-def _refund_route(decision: Mapping[str, Any]) -> str:
+def _refund_route(eligibility: Eligibility) -> str:
     """No refund yet: say how to get one (cancelling before shipment, a dispute after)."""
-    cancel, dispute = decision["cancel"], decision["dispute"]
-    if cancel.get("allowed"):
-        return f"To get your money back, cancel the order: {cancel['reason']}"
-    if dispute.get("allowed") or dispute.get("opens_at"):
-        return f"A refund for a shipped order goes through a dispute: {dispute['reason']}"
-    return cancel["reason"]
+    cancel, dispute = eligibility.cancel, eligibility.dispute
+    if cancel.allowed:
+        return f"To get your money back, cancel the order: {cancel.reason}"
+    if dispute.allowed or dispute.opens_at:
+        return f"A refund for a shipped order goes through a dispute: {dispute.reason}"
+    return cancel.reason
 
 
-def check_payload(check: str, order: Order, decision: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"order_id", "status", "<check>": <decision>}`` (docs/architecture.md, custom payloads)."""
-    return {"order_id": order.order_id, "status": order.status, check: dict(decision[check])}
+def check_payload(check: Check, order: Order, eligibility: Eligibility) -> dict[str, Any]:
+    """``{"order_id", "status", "<check>": <verdict>}`` (docs/architecture.md, custom payloads)."""
+    return {"order_id": order.order_id, "status": order.status, check: eligibility.check(check).to_dict()}
 
 
 def status_payload(order: Order) -> dict[str, Any]:
-    return {"order_id": order.order_id, "status": order.status, "order": order_summary(order)}
+    return {"order_id": order.order_id, "status": order.status, "order": order_summary(order).to_dict()}
 
 
 def source_payload(article_id: str, title: str, category: str) -> dict[str, Any]:
     return {"source": {"id": article_id, "title": title, "category": category}}
+
+
+# --- eligibility: the engine's codes as sentences --------------------------------------------
+
+
+def eligibility(order: Order, decision: Decision) -> Eligibility:
+    """The engine's ``decision`` for ``order`` with a buyer-facing reason for every check."""
+    return Eligibility(
+        order_id=decision.order_id,
+        cancel=CancelVerdict(**_facts(decision.cancel), reason=cancel_reason(order, decision)),
+        dispute=DisputeVerdict(**_facts(decision.dispute), reason=dispute_reason(order, decision.dispute)),
+        refund=RefundVerdict(**_facts(decision.refund), reason=refund_reason(order, decision.refund)),
+        return_=ReturnVerdict(**_facts(decision.return_), reason=return_reason(order, decision.return_)),
+    )
+
+
+def judge(order: Order, now: datetime) -> OrderEligibility:
+    """The order's eligibility at ``now``, decided by the engine and put into words (agent assist)."""
+    verdicts = eligibility(order, engine.evaluate(order, now))
+    return OrderEligibility(**verdicts.dict(), status=order.status)
+
+
+def _facts(decision: CancelDecision | DisputeDecision | RefundDecision | ReturnDecision) -> dict[str, Any]:
+    """The fields a verdict shows: the decision's, without its codes."""
+    verdicts: dict[type[Model], type[Model]] = {
+        CancelDecision: CancelVerdict,
+        DisputeDecision: DisputeVerdict,
+        RefundDecision: RefundVerdict,
+        ReturnDecision: ReturnVerdict,
+    }
+    verdict = verdicts[type(decision)]
+    return {name: getattr(decision, name) for name in verdict.__fields__ if name != "reason"}
+
+
+REFUND_DAYS = f"{engine.REFUND_MIN_BUSINESS_DAYS}-{engine.REFUND_MAX_BUSINESS_DAYS} business days"
+# A window opening N days after shipping opens on the (N+1)th day.
+_ELEVENTH_DAY = f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping"
+_LOGISTICS_PHRASES = {
+    "no_tracking": "the parcel has no tracking information",
+    "returned_to_seller": "the parcel was returned to the seller",
+    "held_in_customs": "the parcel is held in customs",
+    "wrong_address": "the parcel was sent to a wrong address",
+}
+
+
+def cancel_reason(order: Order, decision: Decision) -> str:
+    cancel, dispute = decision.cancel, decision.dispute
+    code = cancel.code
+    if code == "unpaid":
+        return "You can cancel this unpaid order right away."
+    if code == "payment_verifying":
+        return "Your payment is still being verified; you can try to cancel once the order status updates."
+    if code == "within_immediate_window":
+        assert cancel.immediate_until is not None
+        return (
+            f"You can cancel right away until {format_moment(cancel.immediate_until)} "
+            f"({days(engine.CANCEL_IMMEDIATE)} after payment); the refund then takes {REFUND_DAYS}."
+        )
+    if code == "seller_approval":
+        assert cancel.deadline is not None
+        return (
+            f"More than {days(engine.CANCEL_IMMEDIATE)} have passed since payment, so the seller must approve "
+            f"your request; if they do not answer by {format_moment(cancel.deadline)}, the order is "
+            "cancelled automatically."
+        )
+    if code in ("shipped", "completed"):
+        already = "has already been shipped" if code == "shipped" else "is already completed"
+        refuse = "refuse the delivery or " if code == "shipped" else ""
+        alternative = cancel.alternative
+        if alternative == "open_dispute":
+            instead = "your open dispute is the way to a refund"
+        elif alternative == "refunded":
+            instead = "it has already been refunded"
+        elif alternative == "dispute_until" and dispute.closes_at is not None:
+            instead = f"you can {refuse}open a dispute until {format_moment(dispute.closes_at)}"
+        elif alternative == "dispute_from" and dispute.opens_at is not None:
+            instead = f"you can {refuse}open a dispute from {format_moment(dispute.opens_at)}"
+        else:
+            instead = "please contact the seller"
+        return f"The order {already}, so it can't be cancelled; {instead}."
+    if code == "cancelled":
+        return "This order is already cancelled."
+    return "This order is closed, so there is nothing left to cancel."
+
+
+def dispute_reason(order: Order, dispute: DisputeDecision) -> str:
+    if dispute.code == "appeal":
+        assert dispute.appeal_until is not None
+        closed_at = dispute.appeal_until - engine.APPEAL_WINDOW
+        opens, closes = dispute.opens_at, dispute.closes_at
+        if dispute.allowed and closes is not None:
+            also = f", or open a new dispute until {format_moment(closes)}"
+        elif dispute.window in _OPENS_LATER and opens is not None and closes is not None:
+            also = f"; a new dispute can be opened from {format_moment(opens)} until {format_moment(closes)}"
+        else:
+            also = ""
+        return (
+            f"Your dispute closed on {format_moment(closed_at)}: you can appeal its result until "
+            f"{format_moment(dispute.appeal_until)}{also}."
+        )
+    return _dispute_window_reason(order, dispute.code, dispute)
+
+
+_OPENS_LATER: tuple[DisputeCode, ...] = (
+    "awaiting_delivery_deadline",
+    "opens_later_abnormal_logistics",
+    "opens_later",
+)
+
+
+def _dispute_window_reason(order: Order, code: DisputeCode, dispute: DisputeDecision) -> str:
+    if code in ("open_dispute_awaiting_seller", "open_dispute_escalated"):
+        assert dispute.seller_response_by is not None
+        respond_by = format_moment(dispute.seller_response_by)
+        if code == "open_dispute_awaiting_seller":
+            return (
+                f"You already have an open dispute: the seller has until {respond_by} to respond, "
+                "and if they don't, you are refunded automatically."
+            )
+        return (
+            f"You already have an open dispute; the seller's {days(engine.SELLER_DISPUTE_REPLY)} ended on "
+            f"{respond_by}, so if you have not agreed, our dispute team is stepping in."
+        )
+    if code == "refunded":
+        return "This order has already been refunded, so a dispute can't be opened."
+    if code == "not_shipped":
+        return "A dispute can only be opened once the order has shipped; until then you can ask to cancel it."
+    if code == "order_inactive":
+        return f"This order is {order.status}, so a dispute can't be opened."
+    opens, closes = dispute.opens_at, dispute.closes_at
+    assert opens is not None and closes is not None  # every other code is about a shipped order's window
+    logistics = _LOGISTICS_PHRASES.get(order.logistics, "")
+    if code == "awaiting_delivery_deadline":
+        return (
+            "Your parcel is on its way with normal tracking, so you can open a dispute once the delivery "
+            f"deadline passes, from {format_moment(opens)} until {format_moment(closes)}."
+        )
+    if code == "opens_later_abnormal_logistics":
+        return (
+            f"As {logistics}, you can open a dispute from {format_moment(opens)} ({_ELEVENTH_DAY}) "
+            f"until {format_moment(closes)}."
+        )
+    if code == "opens_later":
+        return f"You can open a dispute from {format_moment(opens)} ({_ELEVENTH_DAY}) until {format_moment(closes)}."
+    if code == "open_abnormal_logistics":
+        return f"As {logistics}, you can open a dispute now, until {format_moment(closes)}."
+    if code == "open":
+        return f"You can open a dispute now, until {format_moment(closes)}."
+    if code == "paypal_only":
+        assert dispute.paypal_until is not None
+        return (
+            f"The buyer protection period ended on {format_moment(closes)}, but as you paid with PayPal "
+            f"you can still open a PayPal dispute until {format_moment(dispute.paypal_until)}."
+        )
+    return f"The buyer protection period ended on {format_moment(closes)}, so please contact the seller for a solution."
+
+
+def refund_reason(order: Order, refund: RefundDecision) -> str:
+    if refund.code == "none":
+        return "No refund has been started for this order."
+    if refund.code == "completed":
+        processed_at = order.refund.processed_at if order.refund is not None else None
+        assert processed_at is not None
+        return (
+            f"Your refund was completed on {format_moment(processed_at)}; if you can't see it, check your "
+            "account statement, as some banks book it on the purchase date."
+        )
+    assert refund.expected_by is not None
+    expected_by = format_moment(refund.expected_by)
+    if refund.code == "processing":
+        return f"Your refund is being processed and should reach you by {expected_by} ({REFUND_DAYS})."
+    if refund.code == "overdue_card":
+        return (
+            f"Your refund was due by {expected_by}; please ask your bank to trace it with the ARN "
+            "(Acquirer Reference Number) shown on the order page."
+        )
+    return (
+        f"Your refund was due by {expected_by}; please check with your payment provider and contact us if "
+        "it still hasn't arrived."
+    )
+
+
+def return_reason(order: Order, ret: ReturnDecision) -> str:
+    code = ret.code
+    if code == "not_shipped":
+        return (
+            "The order hasn't shipped yet, so there is nothing to return; you can ask to cancel it instead."
+        )
+    if code == "order_inactive":
+        return f"This order is {order.status}, so there is nothing to return."
+    if code == "refunded":
+        return "This order has already been refunded, so a return can't be requested."
+    if code == "open_dispute":
+        return "You already have an open dispute; ask for a return (Refund & Return) within that dispute."
+    assert ret.closes_at is not None
+    closes = format_moment(ret.closes_at)
+    if code == "free_return":
+        return f"This item has Free Return, so you can return it free of charge until {closes}."
+    if code == "free_return_expired":
+        return (
+            f"The {engine.FREE_RETURN_WINDOW.days}-day Free Return period ended on "
+            f"{closes}; please contact the seller."
+        )
+    if code == "through_dispute":
+        return f"You can return the item by opening a dispute (Refund & Return) until {closes}."
+    if code == "through_dispute_later":
+        assert ret.opens_at is not None
+        return (
+            f"You can ask for a return through a dispute (Refund & Return) from {format_moment(ret.opens_at)} "
+            f"until {closes}."
+        )
+    return (
+        f"Returns go through a dispute, and the buyer protection period ended on {closes}; "
+        "please contact the seller."
+    )
+
+
+# --- agent assist: drafts in the same words ---------------------------------------------------
+
+CHECK_VERBS: dict[Check, str] = {
+    "cancel": "cancel order {order_id}",
+    "dispute": "open a dispute for order {order_id}",
+    "refund": "get a refund for order {order_id}",
+    "return": "return order {order_id}",
+}
+
+
+def agent_suggestion(check: Check, order_id: str, verdict: Verdict) -> str:
+    """A draft reply for an agent: the verdict on ``check`` in the words the bot would use."""
+    reason = verdict.reason.strip()
+    if isinstance(verdict, RefundVerdict):  # refunds have a state, not a verdict
+        return f"About your refund for order {order_id}: {reason}" if reason else ""
+    action = CHECK_VERBS[check].format(order_id=order_id)
+    if verdict.allowed:
+        return f"Good news: you can {action}. {reason}".strip()
+    return f"I'm sorry, but you can't {action} right now. {reason}".strip()
 
 
 def answer_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
@@ -218,6 +496,10 @@ def answer_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
         if index > limit // 2:
             return cut[: index + 1].rstrip() + " …"
     return cut.rstrip() + " …"
+
+
+def too_long(limit: int) -> str:
+    return f"Your message is too long for me (over {limit} characters). Please send a shorter one."
 
 
 def handoff_text(ticket_id: Optional[str]) -> str:

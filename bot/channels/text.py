@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
+
+from bot.assistant.replies import format_short_day
 
 CHECK_LABELS = {"cancel": "Cancel", "dispute": "Open a dispute", "refund": "Refund", "return": "Return"}
 
@@ -15,7 +18,7 @@ def _date(value: Any) -> Optional[str]:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    return parsed.strftime("%d %b %Y")
+    return format_short_day(parsed)
 
 
 def _decision_line(name: str, decision: Mapping[str, Any]) -> str:

@@ -9,12 +9,12 @@ from typing import Any, Optional
 
 import httpx
 
-from bot.errors import SupportbotError
+from bot.errors import DeliveryFailed
 
 SIGNATURE_PREFIX = "sha256="
 
 
-class ChannelDeliveryError(SupportbotError):
+class ChannelDeliveryError(DeliveryFailed):
     """A reply could not be handed to the messaging provider."""
 
 

@@ -11,11 +11,8 @@ leaves the database exactly as it was.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Optional, TypeVar
 
 from sqlalchemy import func, select
@@ -23,128 +20,28 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.conversations import CHANNELS
-from bot.errors import SupportbotError, UsageError
-from bot.orders.schema import Order, OrderValidationError, format_datetime, order_from_dict, order_to_dict
+from bot.errors import InvalidField, SupportbotError, UsageError
+from bot.schemas.base import revalidated, utc_now
+from bot.schemas.conversations import CHANNELS, TICKET_STATUSES, Channel, Ticket, TicketStatus
+from bot.schemas.customers import Customer, phone_digits
+from bot.schemas.orders import Order
 
-TICKET_STATUSES = ("open", "assigned", "closed")
 _UNRESOLVED = ("open", "assigned")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CUSTOMER_KEYS = ("customer_id", "name", "email", "phone")
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class Customer:
-    customer_id: str
-    name: str
-    email: Optional[str] = None
-    phone: Optional[str] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"customer_id": self.customer_id, "name": self.name, "email": self.email, "phone": self.phone}
-
-
-@dataclass(frozen=True)
-class Ticket:
-    ticket_id: str
-    session_id: str
-    channel: str
-    customer_id: Optional[str]
-    reason: str
-    status: str
-    transcript: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ticket_id": self.ticket_id,
-            "session_id": self.session_id,
-            "channel": self.channel,
-            "customer_id": self.customer_id,
-            "reason": self.reason,
-            "status": self.status,
-            "transcript": [dict(turn) for turn in self.transcript],
-            "created_at": format_datetime(self.created_at),
-            "updated_at": format_datetime(self.updated_at),
-        }
-
-
-def phone_digits(phone: str) -> str:
-    """The digits that identify a phone number: '+', spaces, dashes and 'whatsapp:' don't count.
-
-    A leading international '00' is dropped too, so '0049 151...' and '+49 151...' match.
-    """
-    text = phone.strip()
-    if text.lower().startswith("whatsapp:"):
-        text = text[len("whatsapp:") :]
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if digits.startswith("00"):
-        digits = digits[2:]
-    return digits
-
-
-def customer_from_dict(data: Any) -> Customer:
-    """Validate customer JSON (admin sync) into a ``Customer``; UsageError names the field."""
-    if not isinstance(data, Mapping):
-        raise UsageError("customer: must be a JSON object")
-    unknown = sorted(set(data) - set(_CUSTOMER_KEYS))
-    if unknown:
-        raise UsageError(f"{unknown[0]}: is not a customer field")
-    for name in _CUSTOMER_KEYS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise UsageError(f"{name}: must be a string")
-    return validate_customer(
-        Customer(
-            customer_id=data.get("customer_id") or "",
-            name=data.get("name") or "",
-            email=data.get("email"),
-            phone=data.get("phone"),
-        )
-    )
-
-
-def validate_customer(customer: Customer) -> Customer:
-    """The customer with surrounding blanks removed; UsageError naming the first bad field."""
-    customer_id = (customer.customer_id or "").strip()
-    if not customer_id:
-        raise UsageError("customer_id: is required")
-    if len(customer_id) > 64:
-        raise UsageError("customer_id: must be at most 64 characters")
-    name = (customer.name or "").strip()
-    if not name:
-        raise UsageError("name: is required")
-    if len(name) > 200:
-        raise UsageError("name: must be at most 200 characters")
-    email = (customer.email or "").strip() or None
-    if email is not None and (len(email) > 320 or not _EMAIL.match(email)):
-        raise UsageError(f"email: {email!r} is not an email address")
-    phone = (customer.phone or "").strip() or None
-    if phone is not None:
-        digits = phone_digits(phone)
-        # E.164 allows at most 15 digits; fewer than 7 cannot be a reachable mobile number.
-        if len(phone) > 32 or not 7 <= len(digits) <= 15:
-            raise UsageError(f"phone: {phone!r} is not an international phone number like +4915112345678")
-    return Customer(customer_id=customer_id, name=name, email=email, phone=phone)
+def _valid_customer(customer: Customer) -> Customer:
+    """The customer as JSON from outside would give it: code may have built it without validation."""
+    return revalidated(customer)
 
 
 def _validated(order: Order) -> tuple[Order, dict[str, Any]]:
     """The order as order JSON from outside would give it, and its stored JSON document."""
-    document = order_to_dict(order)
-    # A string, not order_to_dict's float, so large amounts survive the round trip exactly.
-    document["amount"] = str(order.amount)
     try:
-        order = order_from_dict(document)
-        document = order_to_dict(order)
-        document["amount"] = str(order.amount)
-        json.dumps(document)
-    except OrderValidationError as error:
+        valid = revalidated(order)
+    except InvalidField as error:
         raise UsageError(f"order {order.order_id!r}: {error}") from None
-    except (TypeError, ValueError):
-        raise UsageError(f"order {order.order_id!r}: items: must contain only JSON values") from None
-    return order, document
+    return valid, valid.to_dict()
 
 
 class OrderStore:
@@ -166,7 +63,7 @@ class OrderStore:
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             document = conn.execute(query).scalar_one_or_none()
-        return None if document is None else order_from_dict(document)
+        return None if document is None else Order.parse_obj(document)
 
     def list_customer_orders(self, customer_id: str) -> list[Order]:
         """The customer's orders, newest first."""
@@ -179,7 +76,7 @@ class OrderStore:
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             documents = conn.execute(query).scalars().all()
-        return [order_from_dict(document) for document in documents]
+        return [Order.parse_obj(document) for document in documents]
 
     # Admin only.
 
@@ -187,7 +84,7 @@ class OrderStore:
         query = select(db.orders.c.document).where(db.orders.c.order_id == order_id.strip())
         with db.database_errors(self.engine), self.engine.connect() as conn:
             document = conn.execute(query).scalar_one_or_none()
-        return None if document is None else order_from_dict(document)
+        return None if document is None else Order.parse_obj(document)
 
     def upsert_order(self, order: Order) -> bool:
         """Create or replace the order; True when created. The customer must exist (UsageError)."""
@@ -196,15 +93,15 @@ class OrderStore:
 
     def upsert_customer(self, customer: Customer) -> bool:
         """Create or replace the customer; True when created."""
-        customer = validate_customer(customer)
-        return self._write(lambda conn: self._upsert_customer(conn, customer))
+        valid = _valid_customer(customer)
+        return self._write(lambda conn: self._upsert_customer(conn, valid))
 
     def upsert_many(self, customers: Iterable[Customer], orders: Iterable[Order]) -> tuple[int, int]:
         """Customers, then orders, all in one transaction; (customers created, orders created).
 
         One bad record writes nothing at all (the seed and admin imports rely on it).
         """
-        valid_customers = [validate_customer(customer) for customer in customers]
+        valid_customers = [_valid_customer(customer) for customer in customers]
         valid_orders = [_validated(order) for order in orders]
 
         def write(conn: Connection) -> tuple[int, int]:
@@ -250,7 +147,7 @@ class OrderStore:
     def create_ticket(
         self,
         session_id: str,
-        channel: str,
+        channel: Channel,
         customer_id: Optional[str],
         reason: str,
         transcript: list[dict[str, Any]],
@@ -278,7 +175,7 @@ class OrderStore:
             existing = self._open_ticket(conn, session_id)
             if existing is not None:
                 return existing
-            now = db.utcnow()
+            now = utc_now()
             ticket = Ticket(
                 ticket_id=f"T-{secrets.token_hex(4).upper()}",
                 session_id=session_id,
@@ -290,12 +187,12 @@ class OrderStore:
                 created_at=now,
                 updated_at=now,
             )
-            conn.execute(db.tickets.insert().values(**vars(ticket)))
+            conn.execute(db.tickets.insert().values(**ticket.dict()))
             return ticket
 
         return self._write(write)
 
-    def list_tickets(self, status: Optional[str] = None) -> list[Ticket]:
+    def list_tickets(self, status: Optional[TicketStatus] = None) -> list[Ticket]:
         """Tickets oldest first: the handoff queue serves whoever has waited longest."""
         query = select(db.tickets).order_by(db.tickets.c.created_at, db.tickets.c.ticket_id)
         if status is not None:
@@ -304,14 +201,14 @@ class OrderStore:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_ticket(row) for row in conn.execute(query)]
 
-    def update_ticket(self, ticket_id: str, status: str) -> Ticket:
+    def update_ticket(self, ticket_id: str, status: TicketStatus) -> Ticket:
         _check_ticket_status(status)
 
         def write(conn: Connection) -> Ticket:
             result = conn.execute(
                 db.tickets.update()
                 .where(db.tickets.c.ticket_id == ticket_id)
-                .values(status=status, updated_at=db.utcnow())
+                .values(status=status, updated_at=utc_now())
             )
             if not result.rowcount:
                 raise UsageError(f"ticket {ticket_id!r} does not exist")
@@ -343,12 +240,12 @@ class OrderStore:
 
     @staticmethod
     def _upsert_customer(conn: Connection, customer: Customer) -> bool:
-        now = db.utcnow()
+        now = utc_now()
         values = {
             "name": customer.name,
             "email": customer.email,
             "phone": customer.phone,
-            "phone_digits": phone_digits(customer.phone) if customer.phone else None,
+            "phone_digits": customer.phone_digits,
             "updated_at": now,
         }
         table = db.customers
@@ -375,7 +272,7 @@ class OrderStore:
             "status": order.status,
             "created_at": order.created_at,
             "document": document,
-            "updated_at": db.utcnow(),
+            "updated_at": utc_now(),
         }
         table = db.orders
         result = conn.execute(table.update().where(table.c.order_id == order.order_id).values(**values))

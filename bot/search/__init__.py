@@ -55,17 +55,6 @@ class SearchResult:
     article: Article
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        a = self.article
-        return {
-            "id": a.id,
-            "title": a.title,
-            "answer": a.full_text(),
-            "category": a.category,
-            "sources": list(a.sources),
-            "score": round(self.score, 4),
-        }
-
 
 @dataclass(frozen=True)
 class SearchResponse:
@@ -74,7 +63,10 @@ class SearchResponse:
     confident: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+        """The JSON of `supportbot faq search` (``bot.schemas.search``, with each article's sources)."""
+        from bot.schemas.search import SearchResults
+
+        return SearchResults.of(self, sources=True).to_dict()
 
     @property
     def best(self) -> SearchResult | None:

@@ -20,8 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.services import Services
 from bot import db
 from bot.corpus import Article
-from bot.orders.schema import Order, format_datetime, order_from_dict
-from bot.orders.store import Customer, OrderStore
+from bot.orders.store import OrderStore
+from bot.schemas.base import isoformat_z
+from bot.schemas.customers import Customer
+from bot.schemas.orders import Order
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 BUYER = "C-ANA"
@@ -29,11 +31,11 @@ OTHER_BUYER = "C-BEN"
 
 
 def ago(days: float) -> Optional[str]:
-    return format_datetime(NOW - timedelta(days=days))
+    return isoformat_z(NOW - timedelta(days=days))
 
 
 def ahead(days: float) -> Optional[str]:
-    return format_datetime(NOW + timedelta(days=days))
+    return isoformat_z(NOW + timedelta(days=days))
 
 
 def demo_orders() -> list[Order]:
@@ -89,7 +91,7 @@ def demo_orders() -> list[Order]:
             "items": [{"title": "Ben's private gadget", "quantity": 1}],
         },
     ]
-    return [order_from_dict(row) for row in rows]
+    return [Order.from_json(row) for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +99,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderStore]:
     url = f"sqlite:///{tmp_path_factory.mktemp('actions-db') / 'supportbot.db'}"
     db.migrate(url)
     order_store = OrderStore.from_url(url)
-    order_store.upsert_customer(Customer(BUYER, "Ana Silva"))
-    order_store.upsert_customer(Customer(OTHER_BUYER, "Ben Okoro"))
+    order_store.upsert_customer(Customer(customer_id=BUYER, name="Ana Silva"))
+    order_store.upsert_customer(Customer(customer_id=OTHER_BUYER, name="Ben Okoro"))
     for order in demo_orders():
         order_store.upsert_order(order)
     yield order_store

@@ -71,7 +71,7 @@ def test_check_of_own_order_carries_the_engine_decision(
 
     [message] = dispatcher.messages
     order = store.get_customer_order(kit.BUYER, "5001")
-    decision = evaluate(order, kit.NOW).to_dict()
+    decision = replies.eligibility(order, evaluate(order, kit.NOW)).to_dict()
     assert message["custom"] == {"order_id": "5001", "status": "shipped", check: decision[check]}
     assert message["text"].startswith("Order 5001 (Wireless earbuds), shipped: ")
     assert decision[check]["reason"] in message["text"]

@@ -291,7 +291,6 @@ def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
     from bot.db import dispose_engine, get_engine, migrate
     from bot.orders.seed import seed
     from bot.orders.store import OrderStore
-    from bot.policy import evaluate
 
     opened: list[TestClient] = []
     urls: list[str] = []
@@ -311,7 +310,6 @@ def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
             conversations=ConversationLog(engine),
             searcher=searcher_factory or (lambda: searcher),
             articles=lambda: {article.id: article for article in ARTICLES},
-            evaluate=evaluate,
             extract_order_ids=fake_order_ids,
             clock=lambda: NOW,
             channel_transport=outbox.transport(),

@@ -83,9 +83,9 @@ def test_assist_is_computed_once_per_new_message(gateway: Any) -> None:
 
 
 def test_the_transcript_does_not_wait_for_a_loading_model(make_gateway: Any, monkeypatch: Any) -> None:
-    from api.routes import agent
+    from bot import assist
 
-    monkeypatch.setattr(agent, "ASSIST_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(assist, "ASSIST_WAIT_SECONDS", 0.05)
     loaded = threading.Event()
     gateway_holder: dict[str, Any] = {}
 

@@ -56,11 +56,13 @@ def test_eligibility_returns_the_engines_decision(gateway: Any) -> None:
 
 
 def test_eligibility_uses_the_clock_when_now_is_not_given(gateway: Any) -> None:
-    from bot.orders.schema import order_from_dict
+    from bot.assistant.replies import eligibility
     from bot.policy import evaluate
+    from bot.schemas.orders import Order
 
     response = gateway.client.post("/v1/eligibility", json=ORDER)
-    expected = evaluate(order_from_dict(ORDER), gateway.services.clock()).to_dict()
+    order = Order.from_json(ORDER)
+    expected = eligibility(order, evaluate(order, gateway.services.clock())).to_dict()
     assert response.status_code == 200
     assert response.json() == expected
 
@@ -133,7 +135,7 @@ def test_admin_creates_then_replaces_customers_and_orders(gateway: Any) -> None:
     assert (first.status_code, second.status_code) == (201, 200)
     fetched = gateway.client.get("/v1/admin/orders/9001", headers=gateway.admin)
     assert fetched.status_code == 200
-    assert fetched.json()["amount"] == 25
+    assert fetched.json()["amount"] == "25.00"  # a decimal string, as docs/api.md says
     assert fetched.json()["customer_id"] == "C9001"
     # The synced buyer can now read it, and only them.
     assert gateway.client.get("/v1/orders/9001", headers=gateway.identity("C9001")).status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from bot import db
 from bot.conversations import ConversationLog
 from bot.errors import UsageError
+from bot.schemas.conversations import AgentMessage
 
 START = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -107,7 +108,7 @@ def test_messages_oldest_first_and_after_an_id(log: ConversationLog) -> None:
     stored = log.messages("s-1")[1]
     assert stored == second
     assert stored.data == {"buttons": [{"title": "Track"}]}
-    assert stored.to_dict() == {
+    assert AgentMessage.of(stored).to_dict() == {
         "id": second.id,
         "role": "bot",
         "text": "Hi! How can I help?",

@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 from bot import db
 from bot.config import Settings
 from bot.errors import SupportbotError, UsageError
-from bot.orders.store import Customer, OrderStore
+from bot.orders.store import OrderStore
+from bot.schemas.customers import Customer
 
 
 def _tables(url: str) -> set[str]:
@@ -44,9 +45,11 @@ def test_schema_check_notices_drift(empty_db_url: str) -> None:
 
 def test_migrate_is_idempotent_and_keeps_data(empty_db_url: str) -> None:
     db.migrate(empty_db_url)
-    OrderStore.from_url(empty_db_url).upsert_customer(Customer("C1001", "Ana Silva"))
+    OrderStore.from_url(empty_db_url).upsert_customer(Customer(customer_id="C1001", name="Ana Silva"))
     assert db.migrate(empty_db_url) == db.head_revision()
-    assert OrderStore.from_url(empty_db_url).get_customer("C1001") == Customer("C1001", "Ana Silva")
+    assert OrderStore.from_url(empty_db_url).get_customer("C1001") == Customer(
+        customer_id="C1001", name="Ana Silva"
+    )
 
 
 def test_rasa_tracker_table_shares_the_database(empty_db_url: str) -> None:

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.orders.schema import LOGISTICS, STATUSES, order_from_dict, order_to_dict
 from bot.orders.seed import demo_customers, demo_orders, seed
 from bot.orders.store import OrderStore, phone_digits
+from bot.schemas.orders import LOGISTICS, STATUSES, Order
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -69,7 +69,7 @@ def test_naive_seed_time_is_utc() -> None:
 
 def test_demo_orders_round_trip_through_the_order_json() -> None:
     for order in demo_orders(NOW):
-        assert order_from_dict(order_to_dict(order)) == order
+        assert Order.from_json(order.to_dict()) == order
 
 
 def test_seed_loads_everything_and_if_empty_then_skips(store: OrderStore) -> None:

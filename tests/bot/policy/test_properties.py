@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.orders.schema import LOGISTICS, STATUSES, Dispute, Order, Refund
 from bot.policy import Decision, evaluate
+from bot.schemas.orders import LOGISTICS, STATUSES, Dispute, Order, Refund
 
 CREATED = datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)

@@ -1,0 +1,83 @@
+"""The customer (a shop's buyer): admin sync, the store, the seed and WhatsApp identity."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Optional
+
+from pydantic import validator
+
+from bot.schemas.base import (
+    EMAIL_MAX_CHARS,
+    ID_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PHONE_MAX_CHARS,
+    PHONE_MAX_DIGITS,
+    PHONE_MIN_DIGITS,
+    Model,
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+if TYPE_CHECKING:
+    CustomerId = str
+    Name = str
+else:
+    from pydantic import constr
+
+    CustomerId = constr(strict=True, strip_whitespace=True, min_length=1, max_length=ID_MAX_CHARS)
+    Name = constr(strict=True, strip_whitespace=True, min_length=1, max_length=NAME_MAX_CHARS)
+
+
+def phone_digits(phone: str) -> str:
+    """The digits that identify a phone number: '+', spaces, dashes and 'whatsapp:' don't count.
+
+    A leading international '00' is dropped too, so '0049 151...' and '+49 151...' match.
+    """
+    text = phone.strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:") :]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits.startswith("00"):
+        digits = digits[2:]
+    return digits
+
+
+class Customer(Model):
+    customer_id: CustomerId
+    name: Name
+    email: Optional[str] = None
+    phone: Optional[str] = None
+
+    @validator("email", pre=True)
+    def _email(cls, value: Any) -> Optional[str]:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        email = value.strip()
+        if not email:
+            return None
+        if len(email) > EMAIL_MAX_CHARS or not _EMAIL.match(email):
+            raise ValueError(f"{email!r} is not an email address")
+        return email
+
+    @validator("phone", pre=True)
+    def _phone(cls, value: Any) -> Optional[str]:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        phone = value.strip()
+        if not phone:
+            return None
+        if (
+            len(phone) > PHONE_MAX_CHARS
+            or not PHONE_MIN_DIGITS <= len(phone_digits(phone)) <= PHONE_MAX_DIGITS
+        ):
+            raise ValueError(f"{phone!r} is not an international phone number like +4915112345678")
+        return phone
+
+    @property
+    def phone_digits(self) -> Optional[str]:
+        return phone_digits(self.phone) if self.phone else None
