@@ -277,9 +277,14 @@ def _facts(decision: CancelDecision | DisputeDecision | RefundDecision | ReturnD
     return {name: getattr(decision, name) for name in verdict.__fields__ if name != "reason"}
 
 
-REFUND_DAYS = f"{engine.REFUND_MIN_BUSINESS_DAYS}-{engine.REFUND_MAX_BUSINESS_DAYS} business days"
-# A window opening N days after shipping opens on the (N+1)th day.
-_ELEVENTH_DAY = f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping"
+def _refund_days() -> str:
+    return f"{engine.REFUND_MIN_BUSINESS_DAYS}-{engine.REFUND_MAX_BUSINESS_DAYS} business days"
+
+
+def _opening_day() -> str:
+    # A window opening N days after shipping opens on the (N+1)th day.
+    return f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping"
+
 _LOGISTICS_PHRASES = {
     "no_tracking": "the parcel has no tracking information",
     "returned_to_seller": "the parcel was returned to the seller",
@@ -299,7 +304,7 @@ def cancel_reason(order: Order, decision: Decision) -> str:
         assert cancel.immediate_until is not None
         return (
             f"You can cancel right away until {format_moment(cancel.immediate_until)} "
-            f"({days(engine.CANCEL_IMMEDIATE)} after payment); the refund then takes {REFUND_DAYS}."
+            f"({days(engine.CANCEL_IMMEDIATE)} after payment); the refund then takes {_refund_days()}."
         )
     if code == "seller_approval":
         assert cancel.deadline is not None
@@ -382,11 +387,11 @@ def _dispute_window_reason(order: Order, code: DisputeCode, dispute: DisputeDeci
         )
     if code == "opens_later_abnormal_logistics":
         return (
-            f"As {logistics}, you can open a dispute from {format_moment(opens)} ({_ELEVENTH_DAY}) "
+            f"As {logistics}, you can open a dispute from {format_moment(opens)} ({_opening_day()}) "
             f"until {format_moment(closes)}."
         )
     if code == "opens_later":
-        return f"You can open a dispute from {format_moment(opens)} ({_ELEVENTH_DAY}) until {format_moment(closes)}."
+        return f"You can open a dispute from {format_moment(opens)} ({_opening_day()}) until {format_moment(closes)}."
     if code == "open_abnormal_logistics":
         return f"As {logistics}, you can open a dispute now, until {format_moment(closes)}."
     if code == "open":
@@ -413,7 +418,7 @@ def refund_reason(order: Order, refund: RefundDecision) -> str:
     assert refund.expected_by is not None
     expected_by = format_moment(refund.expected_by)
     if refund.code == "processing":
-        return f"Your refund is being processed and should reach you by {expected_by} ({REFUND_DAYS})."
+        return f"Your refund is being processed and should reach you by {expected_by} ({_refund_days()})."
     if refund.code == "overdue_card":
         return (
             f"Your refund was due by {expected_by}; please ask your bank to trace it with the ARN "
