@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -46,7 +46,7 @@ def transcript(tracker: Tracker, limit: int = TRANSCRIPT_TURNS) -> list[dict[str
 
 def handoff_reason(tracker: Tracker) -> str:
     """Why the buyer wants a person, as far as the bot knows: the topic before the request."""
-    topic: Optional[str] = None
+    topic: str | None = None
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from abc import abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -62,19 +62,19 @@ class OrderAction(SupportAction):
             dispatcher.utter_message(text=replies.SIGN_IN_ARTICLES)
             question = last_question(tracker, intents_for(self.check)) or replies.CHECK_QUESTIONS[self.check]
             answer_from_articles(dispatcher, self.services.searcher(), question)
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", None)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", None)]
 
         order_id = parse_order_id(tracker.get_slot("order_id"))
         if order_id is None:
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
 
         order = self.services.store().get_customer_order(customer_id, order_id)
         if order is None:
             dispatcher.utter_message(text=replies.ORDER_NOT_FOUND)
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
 
         self.answer(dispatcher, order)
-        return events + [SlotSet("order_id", order.order_id), SlotSet("requested_check", None)]
+        return [*events, SlotSet("order_id", order.order_id), SlotSet("requested_check", None)]
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
@@ -165,7 +165,7 @@ class ActionAskOrderId(SupportAction):
 class ValidateOrderForm(FormValidationAction):
     """Accepts an order number only when it is one of the verified customer's orders."""
 
-    def __init__(self, services: Optional[Services] = None) -> None:
+    def __init__(self, services: Services | None = None) -> None:
         self._services = services
 
     @property

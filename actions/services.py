@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.schemas.base import utc_now
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class OrderStoreLike(Protocol):
     """The part of ``bot.orders.store.OrderStore`` the actions use (buyer-facing, customer-scoped)."""
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]: ...
+    def get_customer_order(self, customer_id: str, order_id: str) -> Order | None: ...
 
     def list_customer_orders(self, customer_id: str) -> list[Order]: ...
 
@@ -33,7 +33,7 @@ class OrderStoreLike(Protocol):
         self,
         session_id: str,
         channel: Channel,
-        customer_id: Optional[str],
+        customer_id: str | None,
         reason: str,
         transcript: list[dict[str, Any]],
     ) -> Ticket: ...
@@ -61,11 +61,11 @@ class Services:
     def __init__(
         self,
         *,
-        settings: Optional[Settings] = None,
-        store: Optional[OrderStoreLike] = None,
-        searcher: Optional[SearcherLike] = None,
-        evaluator: Optional[Evaluator] = None,
-        clock: Optional[Callable[[], datetime]] = None,
+        settings: Settings | None = None,
+        store: OrderStoreLike | None = None,
+        searcher: SearcherLike | None = None,
+        evaluator: Evaluator | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -100,7 +100,7 @@ class Services:
             return self._searcher
 
 
-_default: Optional[Services] = None
+_default: Services | None = None
 _default_lock = threading.Lock()
 
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Generic, Optional, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import httpx
 from fastapi import Depends, Header, HTTPException, Request
@@ -42,7 +42,7 @@ class Lazy(Generic[T]):
     def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._lock = threading.Lock()
-        self._value: Optional[T] = None
+        self._value: T | None = None
         self._built = False
 
     def get(self) -> T:
@@ -70,10 +70,10 @@ class Services:
     assist: AssistService
     chat: ChatService
     metrics: Metrics
-    limiter: Optional[RateLimiter]
+    limiter: RateLimiter | None
     clock: Callable[[], datetime] = utc_now
-    whatsapp: Optional[WhatsAppCloudClient] = None
-    twilio: Optional[TwilioClient] = None
+    whatsapp: WhatsAppCloudClient | None = None
+    twilio: TwilioClient | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -114,16 +114,16 @@ def _default_judge() -> Judge:
 def build_services(
     settings: Settings,
     *,
-    rasa_transport: Optional[httpx.AsyncBaseTransport] = None,
-    store: Optional[OrderStore] = None,
-    conversations: Optional[ConversationLog] = None,
-    searcher: Optional[Callable[[], Searcher]] = None,
-    articles: Optional[Callable[[], dict[str, Article]]] = None,
-    judge: Optional[Judge] = None,
-    extract_order_ids: Optional[Callable[[str], list[str]]] = None,
+    rasa_transport: httpx.AsyncBaseTransport | None = None,
+    store: OrderStore | None = None,
+    conversations: ConversationLog | None = None,
+    searcher: Callable[[], Searcher] | None = None,
+    articles: Callable[[], dict[str, Article]] | None = None,
+    judge: Judge | None = None,
+    extract_order_ids: Callable[[str], list[str]] | None = None,
     clock: Callable[[], datetime] = utc_now,
-    channel_transport: Optional[httpx.AsyncBaseTransport] = None,
-    metrics: Optional[Metrics] = None,
+    channel_transport: httpx.AsyncBaseTransport | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Every argument after ``settings`` replaces one real service (tests); nothing heavy loads here."""
     if store is None or conversations is None:
@@ -200,7 +200,7 @@ def build_services(
 
 
 def get_services(request: Request) -> Services:
-    services: Optional[Services] = getattr(request.app.state, "services", None)
+    services: Services | None = getattr(request.app.state, "services", None)
     if services is None:  # only when the app runs without its lifespan
         raise HTTPException(503, "The gateway is still starting.")
     return services
@@ -245,7 +245,7 @@ def _judge(services: ServicesDep) -> Judge:
     return services.judge
 
 
-def _limiter(services: ServicesDep) -> Optional[RateLimiter]:
+def _limiter(services: ServicesDep) -> RateLimiter | None:
     return services.limiter
 
 
@@ -257,7 +257,7 @@ def _articles(services: ServicesDep) -> Lazy[dict[str, Article]]:
     return services.articles
 
 
-def _whatsapp(services: ServicesDep) -> Optional[WhatsAppCloudClient]:
+def _whatsapp(services: ServicesDep) -> WhatsAppCloudClient | None:
     return services.whatsapp
 
 
@@ -270,13 +270,13 @@ MetricsDep = Annotated[Metrics, Depends(_metrics)]
 RasaDep = Annotated[RasaClient, Depends(_rasa)]
 ClockDep = Annotated[Callable[[], datetime], Depends(_clock)]
 JudgeDep = Annotated[Judge, Depends(_judge)]
-LimiterDep = Annotated[Optional[RateLimiter], Depends(_limiter)]
+LimiterDep = Annotated[RateLimiter | None, Depends(_limiter)]
 SearcherDep = Annotated[Lazy[Searcher], Depends(_searcher)]
 ArticlesDep = Annotated[Lazy[dict[str, Article]], Depends(_articles)]
-WhatsAppDep = Annotated[Optional[WhatsAppCloudClient], Depends(_whatsapp)]
+WhatsAppDep = Annotated[WhatsAppCloudClient | None, Depends(_whatsapp)]
 
 
-def require_admin(settings: SettingsDep, authorization: Annotated[Optional[str], Header()] = None) -> None:
+def require_admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
     check_admin(settings, authorization)
 
 
@@ -287,7 +287,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(limiter: Optional[RateLimiter], *keys: str) -> None:
+def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
     """429 with ``Retry-After`` when any key (``ip:...``, ``session:...``) is over the limit."""
     if limiter is None:
         return

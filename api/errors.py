@@ -4,7 +4,7 @@ for a person>"}`` (plus ``"field"`` when one field is to blame), never a traceba
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Union
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,11 +30,13 @@ class Problem(Model):
     """Every error answer of the gateway."""
 
     detail: str = Field(..., description="A sentence for a person.")
-    field: Optional[str] = Field(default=None, description="The input field to blame (dotted), when there is one.")
+    field: str | None = Field(
+        default=None, description="The input field to blame (dotted), when there is one."
+    )
 
 
 # Documented on every route (``/openapi.json``) in place of FastAPI's own validation-error shape.
-ERROR_RESPONSES: dict[Union[int, str], dict[str, Any]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": description}
     for status, description in (
         (400, "The body is not valid JSON."),

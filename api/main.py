@@ -11,7 +11,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Optional
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -54,7 +53,7 @@ def _warm_up(services: Services) -> None:
         logger.warning("FAQ search not ready: %s", exc)
 
 
-def create_app(settings: Optional[Settings] = None, *, services: Optional[Services] = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services is not None else get_settings())
     settings.check_production_secrets()
     given = services

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Optional
 
 from fastapi import HTTPException, Request
 
@@ -25,9 +24,7 @@ def customer_hash(secret: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_customer(
-    settings: Settings, customer_id: Optional[str], given_hash: Optional[str]
-) -> Optional[str]:
+def verify_customer(settings: Settings, customer_id: str | None, given_hash: str | None) -> str | None:
     """The customer id when its hash is valid, else None (anonymous). No secret: nobody is verified."""
     secret = settings.widget_secret
     if not secret or not customer_id or not given_hash:
@@ -38,14 +35,14 @@ def verify_customer(
     return None
 
 
-def identity_from_request(settings: Settings, request: Request) -> Optional[str]:
+def identity_from_request(settings: Settings, request: Request) -> str | None:
     """The verified customer for GET-style calls: headers, or ``customer_id``/``customer_hash`` query parameters."""
     customer_id = request.headers.get(CUSTOMER_ID_HEADER) or request.query_params.get("customer_id")
     given_hash = request.headers.get(CUSTOMER_HASH_HEADER) or request.query_params.get("customer_hash")
     return verify_customer(settings, customer_id, given_hash)
 
 
-def check_admin(settings: Settings, authorization: Optional[str]) -> None:
+def check_admin(settings: Settings, authorization: str | None) -> None:
     """401 unless the bearer token is the admin token (and one is configured at all)."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if not settings.admin_token:

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.assistant import replies
 from bot.errors import InvalidField, SupportbotError, UsageError
@@ -26,6 +26,9 @@ from bot.schemas.conversations import Conversation, Message
 from bot.schemas.decisions import CHECKS, OrderEligibility
 from bot.schemas.orders import Order
 from bot.schemas.search import SearchHit
+
+if TYPE_CHECKING:
+    from bot.search import SearchResponse
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +53,15 @@ Judge = Callable[[Order, datetime], OrderEligibility]
 class OrderLookup(Protocol):
     """The buyer-facing, customer-scoped part of ``bot.orders.store.OrderStore``."""
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]: ...
+    def get_customer_order(self, customer_id: str, order_id: str) -> Order | None: ...
 
     def list_customer_orders(self, customer_id: str) -> list[Order]: ...
 
 
 class Searcher(Protocol):
-    def search(self, query: str, k: int = 5) -> Any: ...
+    """``bot.search.Searcher`` (or a test's stand-in)."""
+
+    def search(self, query: str, k: int = 5) -> SearchResponse: ...
 
 
 class AssistPending(Exception):
@@ -130,8 +135,8 @@ class AssistService:
         self,
         messages: Sequence[ChatLine],
         *,
-        customer_id: Optional[str] = None,
-        order_id: Optional[str] = None,
+        customer_id: str | None = None,
+        order_id: str | None = None,
         mentioned_order_ids: Sequence[str] = (),
     ) -> Assist:
         """Intent, articles, eligibility and suggested replies for the transcript ``messages``.
@@ -158,7 +163,7 @@ class AssistService:
 
     async def for_conversation(
         self, conversation: Conversation, messages: Sequence[Message]
-    ) -> Optional[Assist]:
+    ) -> Assist | None:
         """Assist for a logged conversation, None without a customer message. ``AssistPending`` while
         it is still being computed: a transcript must not wait for a model that is loading; the
         console picks the result up on its next refresh."""
@@ -209,11 +214,11 @@ class AssistService:
 
     def _eligibility(
         self,
-        customer_id: Optional[str],
-        order_id: Optional[str],
+        customer_id: str | None,
+        order_id: str | None,
         mentioned: list[str],
         customer_lines: list[str],
-    ) -> Optional[OrderEligibility]:
+    ) -> OrderEligibility | None:
         """Only ever the verified customer's own order: an id that is not theirs finds nothing."""
         if not customer_id:
             return None
@@ -242,7 +247,7 @@ class AssistService:
 
 
 def suggest_replies(
-    intent: Optional[str], articles: Sequence[SearchHit], eligibility: Optional[OrderEligibility]
+    intent: str | None, articles: Sequence[SearchHit], eligibility: OrderEligibility | None
 ) -> list[str]:
     """Drafts for the agent: the decision that answers the buyer's intent, then the best articles."""
     suggestions: list[str] = []

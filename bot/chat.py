@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
@@ -82,7 +82,7 @@ def _digits(value: str) -> str:
 
 
 def whatsapp_cloud_session(
-    phone_number_id: str, wa_id: str, customer_id: Optional[str]
+    phone_number_id: str, wa_id: str, customer_id: str | None
 ) -> tuple[str, ChannelAddress]:
     """The session id and reply address of a Cloud API buyer.
 
@@ -94,9 +94,7 @@ def whatsapp_cloud_session(
     return f"wa-cloud:{phone_number_id}:{address.buyer_number}:{customer_id or '-'}", address
 
 
-def twilio_session(
-    our_number: str, their_number: str, customer_id: Optional[str]
-) -> tuple[str, ChannelAddress]:
+def twilio_session(our_number: str, their_number: str, customer_id: str | None) -> tuple[str, ChannelAddress]:
     address = ChannelAddress(
         provider="wa-twilio", provider_account=_digits(our_number), buyer_number=_digits(their_number)
     )
@@ -142,7 +140,7 @@ def replies_from_rasa(items: list[dict[str, Any]]) -> list[BotReply]:
     return replies
 
 
-def _source(value: Any) -> Optional[Source]:
+def _source(value: Any) -> Source | None:
     if not isinstance(value, dict) or not value.get("id"):
         return None
     return Source(
@@ -175,8 +173,8 @@ class ChatService:
         store: OrderStore,
         metrics: ChatMetrics,
         max_message_chars: int,
-        whatsapp: Optional[WhatsAppCloudClient] = None,
-        twilio: Optional[TwilioClient] = None,
+        whatsapp: WhatsAppCloudClient | None = None,
+        twilio: TwilioClient | None = None,
         run_sync: Callable[..., Awaitable[Any]] = _in_thread,
     ) -> None:
         self.rasa = rasa
@@ -199,8 +197,8 @@ class ChatService:
             raise InvalidField("message", f"is longer than {limit} characters; please shorten it.")
 
     async def owned_conversation(
-        self, session_id: str, channel: Channel, customer_id: Optional[str]
-    ) -> Optional[Conversation]:
+        self, session_id: str, channel: Channel, customer_id: str | None
+    ) -> Conversation | None:
         """The conversation, None when it has no messages yet, ``Forbidden`` when it was started on
         another channel or by another customer (an anonymous buyer counts as a different one)."""
         conversation = await self.db(self.conversations.get_conversation, session_id)
@@ -218,7 +216,7 @@ class ChatService:
         text: str,
         *,
         channel: Channel,
-        customer_id: Optional[str],
+        customer_id: str | None,
         address: ChannelAddress = WEB,
     ) -> Turn:
         """One buyer message: ``Forbidden`` for someone else's session, ``RasaUnavailable`` when Rasa
@@ -251,7 +249,7 @@ class ChatService:
         return Turn(messages=messages, replies=replies, forwarded=True)
 
     def _log_replies(
-        self, session_id: str, replies: list[BotReply], channel: Channel, customer_id: Optional[str]
+        self, session_id: str, replies: list[BotReply], channel: Channel, customer_id: str | None
     ) -> list[Message]:
         logged = [
             self.conversations.add_message(
@@ -289,7 +287,7 @@ class ChatService:
         except Exception:  # the reply is already out; never fail a background task loudly
             logger.exception("could not record the intent of %s", session_id)
 
-    async def history(self, session_id: str, customer_id: Optional[str], *, after: int = 0) -> ChatHistory:
+    async def history(self, session_id: str, customer_id: str | None, *, after: int = 0) -> ChatHistory:
         """A web buyer's messages newer than ``after`` (the widget polls this for agent replies)."""
         if not WEB_SESSION_ID.match(session_id):
             raise InvalidField("session_id", WEB_SESSION_ID_RULE)
@@ -304,7 +302,7 @@ class ChatService:
         )
 
     async def rate(
-        self, session_id: str, message_id: int, helpful: bool, customer_id: Optional[str]
+        self, session_id: str, message_id: int, helpful: bool, customer_id: str | None
     ) -> Feedback:
         """A web buyer rates one bot answer; rating again overwrites (the CSAT score)."""
         conversation = await self.owned_conversation(session_id, "web", customer_id)

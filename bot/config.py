@@ -11,7 +11,6 @@ import re
 from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 from pydantic import BaseSettings, Field, validator
 
@@ -26,7 +25,7 @@ class Settings(BaseSettings):
     db_url: str = Field("", description="SQLAlchemy URL for orders, tickets and conversations.")
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: Optional[str] = None
+    public_url: str | None = None
 
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
@@ -35,14 +34,14 @@ class Settings(BaseSettings):
     articles_path: Path = Path("data/faq/articles.yaml")
     models_dir: Path = Path("models")
 
-    widget_secret: Optional[str] = None
-    admin_token: Optional[str] = None
-    twilio_auth_token: Optional[str] = Field(default=None, env="TWILIO_AUTH_TOKEN")
-    twilio_account_sid: Optional[str] = Field(default=None, env="TWILIO_ACCOUNT_SID")
+    widget_secret: str | None = None
+    admin_token: str | None = None
+    twilio_auth_token: str | None = Field(default=None, env="TWILIO_AUTH_TOKEN")
+    twilio_account_sid: str | None = Field(default=None, env="TWILIO_ACCOUNT_SID")
     twilio_api_url: str = Field("https://api.twilio.com", env="TWILIO_API_URL")
-    whatsapp_verify_token: Optional[str] = Field(default=None, env="WHATSAPP_VERIFY_TOKEN")
-    whatsapp_app_secret: Optional[str] = Field(default=None, env="WHATSAPP_APP_SECRET")
-    whatsapp_access_token: Optional[str] = Field(default=None, env="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_verify_token: str | None = Field(default=None, env="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_app_secret: str | None = Field(default=None, env="WHATSAPP_APP_SECRET")
+    whatsapp_access_token: str | None = Field(default=None, env="WHATSAPP_ACCESS_TOKEN")
     whatsapp_api_url: str = Field("https://graph.facebook.com/v19.0", env="WHATSAPP_API_URL")
 
     rate_limit: str = "30/minute"
@@ -97,7 +96,7 @@ class Settings(BaseSettings):
             self.require_secret(name)
 
 
-def parse_rate_limit(value: str) -> Optional[tuple[int, float]]:
+def parse_rate_limit(value: str) -> tuple[int, float] | None:
     """'30/minute' -> (30, 60.0); 'off' -> None."""
     text = value.strip().lower()
     if text in {"off", "none", "0"}:
@@ -137,7 +136,7 @@ def env_defaults() -> dict[str, str]:
     return found
 
 
-def apply_env_defaults(environ: Optional[MutableMapping[str, str]] = None) -> None:
+def apply_env_defaults(environ: MutableMapping[str, str] | None = None) -> None:
     """Set every default of ``defaults.env`` that ``environ`` (the process environment) lacks."""
     target = os.environ if environ is None else environ
     for name, value in env_defaults().items():

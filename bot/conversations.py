@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, Row
@@ -54,8 +54,8 @@ class ConversationLog:
         text: str,
         *,
         channel: Channel = "web",
-        customer_id: Optional[str] = None,
-        data: Optional[dict[str, Any]] = None,
+        customer_id: str | None = None,
+        data: dict[str, Any] | None = None,
         address: ChannelAddress = ChannelAddress(),
     ) -> Message:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
@@ -114,14 +114,14 @@ class ConversationLog:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query)]
 
-    def get_conversation(self, session_id: str) -> Optional[Conversation]:
+    def get_conversation(self, session_id: str) -> Conversation | None:
         query = select(db.conversations).where(db.conversations.c.session_id == session_id)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else _conversation(row)
 
     def list_conversations(
-        self, status: Optional[ConversationStatus] = None, limit: int = 100
+        self, status: ConversationStatus | None = None, limit: int = 100
     ) -> list[Conversation]:
         """The most recently active conversations first."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
@@ -134,9 +134,7 @@ class ConversationLog:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_conversation(row) for row in conn.execute(query)]
 
-    def set_status(
-        self, session_id: str, status: ConversationStatus, ticket_id: Optional[str] = None
-    ) -> None:
+    def set_status(self, session_id: str, status: ConversationStatus, ticket_id: str | None = None) -> None:
         """Who answers the conversation now; going back to "bot" without a ticket clears it."""
         _check_status(status)
         values: dict[str, Any] = {"status": status, "updated_at": self._clock()}

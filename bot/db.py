@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -35,6 +35,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
 from bot.errors import SupportbotError, UsageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 from bot.schemas.base import (
     EMAIL_MAX_CHARS,
     ID_MAX_CHARS,
@@ -66,14 +69,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -290,7 +293,7 @@ def insert_ignoring_duplicate(conn: Connection, table: Table, values: dict[str, 
     return True
 
 
-def alembic_config(connection: Connection) -> Any:
+def alembic_config(connection: Connection) -> AlembicConfig:
     """An Alembic ``Config`` for ``bot/migrations`` that runs on ``connection`` (no alembic.ini)."""
     from alembic.config import Config
 
@@ -315,7 +318,7 @@ def migrate(url: str, revision: str = "head") -> str:
         raise SupportbotError(f"cannot migrate {describe(engine)}: {error}") from None
 
 
-def current_revision(connection: Connection) -> Optional[str]:
+def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
@@ -348,7 +351,7 @@ def schema_differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata))
 
 
-def own_tables_only(name: Optional[str], type_: str, _parent: Any) -> bool:
+def own_tables_only(name: str | None, type_: str, _parent: Any) -> bool:
     # Rasa's tracker store shares the database; its tables are not ours to compare.
     if type_ == "table":
         return name in TABLES

@@ -8,7 +8,7 @@ after the same table, and agent assist leads its suggestions with the same check
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from bot.schemas.decisions import CHECKS, Check
 
@@ -40,7 +40,7 @@ def intents_for(check: OrderCheck) -> tuple[str, ...]:
     return tuple(intent for intent, wanted in CHECK_FOR_INTENT.items() if wanted == check)
 
 
-def eligibility_check_for(intent: Optional[str]) -> Optional[Check]:
+def eligibility_check_for(intent: str | None) -> Check | None:
     """The eligibility check (cancel, dispute, refund, return) an intent asks about, if any."""
     check = CHECK_FOR_INTENT.get(intent or "")
-    return check if check in CHECKS else None  # type: ignore[return-value]
+    return check if check in CHECKS else None

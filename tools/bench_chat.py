@@ -15,7 +15,7 @@ import secrets
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from bot.config import Settings, get_settings
 from bot.errors import SupportbotError, UsageError
@@ -40,8 +40,8 @@ class TurnResult:
     session_id: str
     latency: float
     status: int  # 0 when no HTTP answer came back
-    answered_by: Optional[str] = None
-    error: Optional[str] = None
+    answered_by: str | None = None
+    error: str | None = None
 
 
 @dataclass

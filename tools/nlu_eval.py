@@ -252,8 +252,19 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
     models, results = work / "models", work / "results"
 
     _run_rasa(
-        [str(rasa), "train", "nlu", "--config", str(config), "--nlu", str(train_file)]
-        + ["--out", str(models), "--fixed-model-name", "nlu-eval"],
+        [
+            str(rasa),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(train_file),
+            "--out",
+            str(models),
+            "--fixed-model-name",
+            "nlu-eval",
+        ],
         cwd=project_root,
         what="rasa train nlu",
     )
@@ -261,8 +272,18 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
     if not model.exists():
         raise SupportbotError(f"rasa train nlu finished without writing {model}")
     _run_rasa(
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file)]
-        + ["--out", str(results), "--no-plot"],
+        [
+            str(rasa),
+            "test",
+            "nlu",
+            "--model",
+            str(model),
+            "--nlu",
+            str(test_file),
+            "--out",
+            str(results),
+            "--no-plot",
+        ],
         cwd=project_root,
         what="rasa test nlu",
     )

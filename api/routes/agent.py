@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from fastapi import APIRouter, Query
 
@@ -28,7 +27,7 @@ router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AdminDep])
 async def conversations(
     chat: ChatDep,
     log: ConversationsDep,
-    status: Optional[ConversationStatus] = Query(None, description="bot | handoff | agent"),
+    status: ConversationStatus | None = Query(None, description="bot | handoff | agent"),
     limit: int = Query(100, ge=1, le=500),
 ) -> ConversationList:
     found = await chat.db(log.list_conversations, status, limit)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -38,7 +36,7 @@ async def get_order(order_id: str, request: Request, store: StoreDep, settings: 
 async def eligibility(
     order: Order,
     clock: ClockDep,
-    now: Optional[str] = Query(None, description="ISO 8601 instant to decide at; default: the current time"),
+    now: str | None = Query(None, description="ISO 8601 instant to decide at; default: the current time"),
 ) -> Eligibility:
     """What the buyer may do with this order now: cancel, dispute, refund, return, with reasons."""
     at = parse_datetime(now, "now") if now is not None else clock()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Optional
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -49,11 +48,11 @@ class Received(Model):
 
 async def _whatsapp_turn(
     chat: ChatService,
-    limiter: Optional[RateLimiter],
+    limiter: RateLimiter | None,
     settings: Settings,
     session: tuple[str, ChannelAddress],
-    text: Optional[str],
-    customer_id: Optional[str],
+    text: str | None,
+    customer_id: str | None,
 ) -> list[str]:
     """The texts to send back for one WhatsApp message (empty while an agent has the conversation)."""
     session_id, address = session
@@ -88,7 +87,7 @@ def _render(reply: BotReply, settings: Settings) -> str:
     )
 
 
-async def _customer_for_phone(store: OrderStore, phone: str) -> Optional[str]:
+async def _customer_for_phone(store: OrderStore, phone: str) -> str | None:
     customer = await run_in_threadpool(store.find_customer_by_phone, phone)
     return customer.customer_id if customer is not None else None
 
@@ -96,7 +95,7 @@ async def _customer_for_phone(store: OrderStore, phone: str) -> Optional[str]:
 # ------------------------------------------------------------------ Twilio
 
 
-def _twilio_url(request: Request, public_url: Optional[str]) -> str:
+def _twilio_url(request: Request, public_url: str | None) -> str:
     """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy."""
     if not public_url:
         return str(request.url)
@@ -170,7 +169,7 @@ async def twilio_whatsapp(
     if not await chat.db(chat.conversations.claim_delivery, "twilio", message_sid):
         return Response(twiml([]), media_type="application/xml")
     customer_id = await _customer_for_phone(store, sender)
-    text: Optional[str] = params.get("Body", "")
+    text: str | None = params.get("Body", "")
     if not (text or "").strip() and params.get("NumMedia", "0") not in ("", "0"):
         text = None
     texts = await _whatsapp_turn(
@@ -185,9 +184,9 @@ async def twilio_whatsapp(
 @router.get("/whatsapp", response_class=PlainTextResponse)
 async def whatsapp_verify(
     settings: SettingsDep,
-    mode: Optional[str] = Query(None, alias="hub.mode"),
-    verify_token: Optional[str] = Query(None, alias="hub.verify_token"),
-    challenge: Optional[str] = Query(None, alias="hub.challenge"),
+    mode: str | None = Query(None, alias="hub.mode"),
+    verify_token: str | None = Query(None, alias="hub.verify_token"),
+    challenge: str | None = Query(None, alias="hub.challenge"),
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echo ``hub.challenge`` when the verify token matches."""
     expected = settings.whatsapp_verify_token
@@ -240,7 +239,7 @@ async def _answer_whatsapp(
     chat: ChatService,
     whatsapp: WhatsAppCloudClient,
     store: OrderStore,
-    limiter: Optional[RateLimiter],
+    limiter: RateLimiter | None,
     settings: Settings,
     messages: list[IncomingMessage],
 ) -> None:

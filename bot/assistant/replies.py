@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from bot.policy import engine
 from bot.schemas.base import Model, as_utc
@@ -214,7 +214,7 @@ def check_text(check: str, order: Order, eligibility: Eligibility) -> str:
     """The answer to 'may I <check>?' for ``order``, from the rendered ``eligibility``."""
     if check not in CHECKS:
         raise ValueError(f"unknown check {check!r}; expected one of {', '.join(CHECKS)}")
-    verdict = eligibility.check(check)  # type: ignore[arg-type]
+    verdict = eligibility.check(check)
     label = STATUS_LABELS.get(order.status, order.status)
     text = f"{_capitalised(order_title(order))}, {label}: {verdict.reason}"
     if check == "refund" and eligibility.refund.state == "none":
@@ -284,6 +284,7 @@ def _refund_days() -> str:
 def _opening_day() -> str:
     # A window opening N days after shipping opens on the (N+1)th day.
     return f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping"
+
 
 _LOGISTICS_PHRASES = {
     "no_tracking": "the parcel has no tracking information",
@@ -378,7 +379,8 @@ def _dispute_window_reason(order: Order, code: DisputeCode, dispute: DisputeDeci
     if code == "order_inactive":
         return f"This order is {order.status}, so a dispute can't be opened."
     opens, closes = dispute.opens_at, dispute.closes_at
-    assert opens is not None and closes is not None  # every other code is about a shipped order's window
+    assert opens is not None
+    assert closes is not None
     logistics = _LOGISTICS_PHRASES.get(order.logistics, "")
     if code == "awaiting_delivery_deadline":
         return (
@@ -507,7 +509,7 @@ def too_long(limit: int) -> str:
     return f"Your message is too long for me (over {limit} characters). Please send a shorter one."
 
 
-def handoff_text(ticket_id: Optional[str]) -> str:
+def handoff_text(ticket_id: str | None) -> str:
     return HANDOFF.format(ticket_id=ticket_id)
 
 

@@ -10,7 +10,7 @@ refunds, Free Return items and card and PayPal payments.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 from bot.orders.store import OrderStore
 from bot.schemas.base import isoformat_z
@@ -298,7 +298,7 @@ def demo_orders(now: datetime) -> list[Order]:
     return [Order.from_json(row) for row in rows]
 
 
-def seed(store: OrderStore, now: datetime, *, if_empty: bool = False) -> Optional[tuple[int, int]]:
+def seed(store: OrderStore, now: datetime, *, if_empty: bool = False) -> tuple[int, int] | None:
     """Load the demo set in one transaction; (customers created, orders created).
 
     With ``if_empty``, a store that already has orders is left alone and None is returned, so

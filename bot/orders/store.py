@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine, Row
@@ -54,7 +54,7 @@ class OrderStore:
 
     # Buyer-facing: always scoped to the customer.
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]:
+    def get_customer_order(self, customer_id: str, order_id: str) -> Order | None:
         """The order if it exists *and* belongs to ``customer_id``; otherwise None (never a hint)."""
         if not customer_id or not order_id:
             return None
@@ -80,7 +80,7 @@ class OrderStore:
 
     # Admin only.
 
-    def get_order(self, order_id: str) -> Optional[Order]:
+    def get_order(self, order_id: str) -> Order | None:
         query = select(db.orders.c.document).where(db.orders.c.order_id == order_id.strip())
         with db.database_errors(self.engine), self.engine.connect() as conn:
             document = conn.execute(query).scalar_one_or_none()
@@ -111,7 +111,7 @@ class OrderStore:
 
         return self._write(write)
 
-    def get_customer(self, customer_id: str) -> Optional[Customer]:
+    def get_customer(self, customer_id: str) -> Customer | None:
         if not customer_id:
             return None
         query = select(db.customers).where(db.customers.c.customer_id == customer_id.strip())
@@ -119,7 +119,7 @@ class OrderStore:
             row = conn.execute(query).one_or_none()
         return None if row is None else _customer(row)
 
-    def find_customer_by_phone(self, phone: str) -> Optional[Customer]:
+    def find_customer_by_phone(self, phone: str) -> Customer | None:
         """The customer whose phone has the same digits; None when none or several match.
 
         Several customers sharing a number cannot be told apart, and guessing would show one
@@ -148,7 +148,7 @@ class OrderStore:
         self,
         session_id: str,
         channel: Channel,
-        customer_id: Optional[str],
+        customer_id: str | None,
         reason: str,
         transcript: list[dict[str, Any]],
     ) -> Ticket:
@@ -192,7 +192,7 @@ class OrderStore:
 
         return self._write(write)
 
-    def list_tickets(self, status: Optional[TicketStatus] = None) -> list[Ticket]:
+    def list_tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
         """Tickets oldest first: the handoff queue serves whoever has waited longest."""
         query = select(db.tickets).order_by(db.tickets.c.created_at, db.tickets.c.ticket_id)
         if status is not None:
@@ -217,7 +217,7 @@ class OrderStore:
 
         return self._write(write)
 
-    def get_open_ticket(self, session_id: str) -> Optional[Ticket]:
+    def get_open_ticket(self, session_id: str) -> Ticket | None:
         """The conversation's newest ticket that is not closed (open or assigned)."""
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return self._open_ticket(conn, session_id)
@@ -282,7 +282,7 @@ class OrderStore:
         return True
 
     @staticmethod
-    def _open_ticket(conn: Connection, session_id: str) -> Optional[Ticket]:
+    def _open_ticket(conn: Connection, session_id: str) -> Ticket | None:
         query = (
             select(db.tickets)
             .where(db.tickets.c.session_id == session_id, db.tickets.c.status.in_(_UNRESOLVED))

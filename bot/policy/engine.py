@@ -15,7 +15,6 @@ at that instant and shut one second later. Refund business days skip Saturdays a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from bot.errors import InvalidField
 from bot.schemas.base import as_utc, isoformat_z
@@ -137,13 +136,13 @@ def _as_utc(order: Order) -> Order:
 
 def _required(order: Order, name: str) -> datetime:
     """A date the order's status cannot exist without; orders built outside the schema may lack it."""
-    value: Optional[datetime] = getattr(order, name)
+    value: datetime | None = getattr(order, name)
     if value is None:
         raise InvalidField(name, f"is required for a {order.status} order")
     return as_utc(value)
 
 
-def _utc_or_none(value: Optional[datetime]) -> Optional[datetime]:
+def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
@@ -195,7 +194,7 @@ def _cancel(order: Order, now: datetime, dispute: DisputeDecision) -> CancelDeci
 # --- dispute ------------------------------------------------------------------------------
 
 
-def dispute_window(order: Order) -> tuple[Optional[datetime], Optional[datetime]]:
+def dispute_window(order: Order) -> tuple[datetime | None, datetime | None]:
     """(opens_at, closes_at) of the platform dispute window, or (None, None) before shipment."""
     if order.status not in SHIPPED_STATUSES:
         return None, None
@@ -275,9 +274,9 @@ def _dispute(order: Order, now: datetime) -> DisputeDecision:
 def _window_verdict(
     order: Order,
     now: datetime,
-    opens_at: Optional[datetime],
-    closes_at: Optional[datetime],
-    paypal_until: Optional[datetime],
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    paypal_until: datetime | None,
 ) -> tuple[bool, DisputeCode, str]:
     """(allowed, reason code, article id) from the buyer protection window alone."""
     if opens_at is None or closes_at is None:
@@ -315,7 +314,7 @@ def _refund(order: Order, now: datetime) -> RefundDecision:
         return RefundDecision(
             state="none", code="none", expected_by=None, article_id=ARTICLES["refund_timing"]
         )
-    processed_at: Optional[datetime] = refund.processed_at
+    processed_at: datetime | None = refund.processed_at
     if processed_at is None:  # an order built without the schema (Order.construct)
         raise InvalidField("refund.processed_at", "is required")
     if refund.status == "completed":
@@ -376,7 +375,8 @@ def _return(order: Order, now: datetime, dispute: DisputeDecision) -> ReturnDeci
         )
 
     window_opens, window_closes = dispute.opens_at, dispute.closes_at
-    assert window_opens is not None and window_closes is not None  # shipped orders always have a window
+    assert window_opens is not None
+    assert window_closes is not None
     if dispute.allowed:
         return ReturnDecision(
             allowed=True,

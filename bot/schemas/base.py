@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Extra, ValidationError
 
@@ -102,7 +102,7 @@ class Model(BaseModel):
     class Config:
         allow_mutation = False
         extra = Extra.forbid
-        json_encoders = {datetime: isoformat_z, Decimal: str}
+        json_encoders: ClassVar[dict[type, Callable[[Any], str]]] = {datetime: isoformat_z, Decimal: str}
 
     def to_dict(self, **options: Any) -> dict[str, Any]:
         """The JSON document (dates as strings): what the CLI prints and the database stores."""
@@ -192,7 +192,7 @@ def revalidated(instance: M) -> M:
         raise InvalidField(cls.__name__.lower(), f"is not valid JSON data ({error})") from None
 
 
-def optional_text(value: Optional[str]) -> Optional[str]:
+def optional_text(value: str | None) -> str | None:
     """Blank -> None, otherwise the text without surrounding whitespace."""
     if value is None:
         return None

@@ -8,7 +8,7 @@ The HTTP routes declare these as their models (so ``/openapi.json`` describes ev
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, StrictBool, validator
 
@@ -57,8 +57,8 @@ def _not_blank(value: str) -> str:
 class ChatRequest(Model):
     session_id: str = Field(..., description="The widget's session id (a random UUID).", example="5c1e4f0a")
     message: str = Field(..., description="What the buyer typed.", example="Can I cancel order 1001?")
-    customer_id: Optional[CustomerRef] = Field(default=None, description="The shop's id of a signed-in buyer.")
-    customer_hash: Optional[str] = Field(
+    customer_id: CustomerRef | None = Field(default=None, description="The shop's id of a signed-in buyer.")
+    customer_hash: str | None = Field(
         default=None,
         max_length=CUSTOMER_HASH_MAX_CHARS,
         description="hex HMAC-SHA256 of customer_id under SUPPORTBOT_WIDGET_SECRET, computed by the shop.",
@@ -79,7 +79,7 @@ class ChatResponse(Model):
 
 class ChatHistory(Model):
     session_id: str
-    status: Optional[ConversationStatus] = Field(..., description="null for a session without messages yet")
+    status: ConversationStatus | None = Field(..., description="null for a session without messages yet")
     messages: list[ChatMessage]
 
 
@@ -125,12 +125,12 @@ class AssistMessage(Model):
 
 class AssistRequest(Model):
     messages: list[AssistMessage] = Field(..., min_items=1, max_items=ASSIST_MAX_MESSAGES)
-    customer_id: Optional[CustomerRef] = None
-    order_id: Optional[CustomerRef] = None
+    customer_id: CustomerRef | None = None
+    order_id: CustomerRef | None = None
 
 
 class Intent(Model):
-    name: Optional[str] = None
+    name: str | None = None
     confidence: float
 
 
@@ -139,7 +139,7 @@ class Assist(Model):
 
     intent: Intent = Field(..., description="null name while Rasa is down")
     articles: list[SearchHit]
-    eligibility: Optional[OrderEligibility] = Field(
+    eligibility: OrderEligibility | None = Field(
         ..., description="Only for the verified customer's own order; null otherwise."
     )
     suggested_replies: list[str]
@@ -149,6 +149,6 @@ class ConversationDetail(ConversationSummary):
     """A conversation for the agent console; ``assist_pending``/``assist_error`` only when set."""
 
     messages: list[AgentMessage]
-    assist: Optional[Assist]
-    assist_pending: Optional[bool] = None
-    assist_error: Optional[str] = None
+    assist: Assist | None
+    assist_pending: bool | None = None
+    assist_error: str | None = None

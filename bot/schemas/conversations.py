@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -28,10 +28,10 @@ class ChannelAddress(Model):
     """Where a conversation's replies go: stored in the conversation's row, never parsed from its id."""
 
     provider: Provider = "web"
-    provider_account: Optional[str] = Field(
+    provider_account: str | None = Field(
         default=None, description="Cloud API phone_number_id, or our Twilio number (digits)."
     )
-    buyer_number: Optional[str] = Field(default=None, description="The buyer's WhatsApp number (digits).")
+    buyer_number: str | None = Field(default=None, description="The buyer's WhatsApp number (digits).")
 
 
 class Button(Model):
@@ -48,7 +48,7 @@ class Source(Model):
 
 
 class Handoff(Model):
-    ticket_id: Optional[str] = None
+    ticket_id: str | None = None
 
 
 class Message(Model):
@@ -58,9 +58,9 @@ class Message(Model):
     session_id: str
     role: Role
     text: str
-    data: Optional[dict[str, Any]] = None
+    data: dict[str, Any] | None = None
     created_at: UtcDateTime
-    helpful: Optional[bool] = None
+    helpful: bool | None = None
 
 
 class AgentMessage(Model):
@@ -69,7 +69,7 @@ class AgentMessage(Model):
     id: int
     role: Role
     text: str
-    data: Optional[dict[str, Any]] = None
+    data: dict[str, Any] | None = None
     created_at: UtcDateTime
 
     @classmethod
@@ -91,9 +91,9 @@ class ChatMessage(Model):
     role: Role
     text: str
     created_at: UtcDateTime
-    buttons: Optional[list[Button]] = None
-    source: Optional[Source] = None
-    data: Optional[dict[str, Any]] = Field(
+    buttons: list[Button] | None = None
+    source: Source | None = None
+    data: dict[str, Any] | None = Field(
         default=None,
         description=(
             "Order payloads: {order_id, status, cancel|dispute|refund|return: <verdict>} or "
@@ -120,13 +120,13 @@ class ChatMessage(Model):
 class ConversationSummary(Model):
     session_id: str
     channel: Channel
-    customer_id: Optional[str] = None
+    customer_id: str | None = None
     status: ConversationStatus
-    last_message: Optional[str] = None
+    last_message: str | None = None
     updated_at: UtcDateTime
-    ticket_id: Optional[str] = None
-    intent: Optional[str] = None
-    intent_confidence: Optional[float] = None
+    ticket_id: str | None = None
+    intent: str | None = None
+    intent_confidence: float | None = None
 
 
 class Conversation(ConversationSummary):
@@ -144,7 +144,7 @@ class Ticket(Model):
     ticket_id: str
     session_id: str
     channel: Channel
-    customer_id: Optional[str] = None
+    customer_id: str | None = None
     reason: str
     status: TicketStatus
     transcript: list[dict[str, Any]]
@@ -156,11 +156,11 @@ class BotReply(Model):
     """One bot message as the buyer sees it, before it is logged (``data``: decisions, handoff)."""
 
     text: str
-    buttons: Optional[list[Button]] = None
-    data: Optional[dict[str, Any]] = None
-    source: Optional[Source] = None
+    buttons: list[Button] | None = None
+    data: dict[str, Any] | None = None
+    source: Source | None = None
 
-    def stored_data(self) -> Optional[dict[str, Any]]:
+    def stored_data(self) -> dict[str, Any] | None:
         """What the conversation log keeps next to the text (the agent console reads it)."""
         stored = dict(self.data or {})
         if self.source:
@@ -170,6 +170,6 @@ class BotReply(Model):
         return stored or None
 
     @property
-    def handoff(self) -> Optional[Handoff]:
+    def handoff(self) -> Handoff | None:
         value = (self.data or {}).get("handoff")
         return Handoff.parse_obj(value) if isinstance(value, dict) else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from pydantic import validator
 
@@ -46,11 +46,11 @@ def phone_digits(phone: str) -> str:
 class Customer(Model):
     customer_id: CustomerId
     name: Name
-    email: Optional[str] = None
-    phone: Optional[str] = None
+    email: str | None = None
+    phone: str | None = None
 
     @validator("email", pre=True)
-    def _email(cls, value: Any) -> Optional[str]:
+    def _email(cls, value: Any) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str):
@@ -63,7 +63,7 @@ class Customer(Model):
         return email
 
     @validator("phone", pre=True)
-    def _phone(cls, value: Any) -> Optional[str]:
+    def _phone(cls, value: Any) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str):
@@ -79,5 +79,5 @@ class Customer(Model):
         return phone
 
     @property
-    def phone_digits(self) -> Optional[str]:
+    def phone_digits(self) -> str | None:
         return phone_digits(self.phone) if self.phone else None

@@ -9,7 +9,7 @@ cards and agent assist. Dates are ISO 8601 UTC with a Z on the wire.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -71,39 +71,41 @@ class CancelFacts(Model):
     allowed: bool
     mode: CancelMode
     article_id: str = Field(..., description="The help article the rule rests on.")
-    immediate_until: Optional[UtcDateTime] = Field(
+    immediate_until: UtcDateTime | None = Field(
         default=None, description="Last instant a paid order cancels without the seller."
     )
-    deadline: Optional[UtcDateTime] = Field(
+    deadline: UtcDateTime | None = Field(
         default=None, description="A request made now is answered (or cancelled automatically) by then."
     )
 
 
 class DisputeFacts(Model):
     allowed: bool
-    opens_at: Optional[UtcDateTime] = None
-    closes_at: Optional[UtcDateTime] = None
+    opens_at: UtcDateTime | None = None
+    closes_at: UtcDateTime | None = None
     article_id: str
-    paypal_until: Optional[UtcDateTime] = None
-    seller_response_by: Optional[UtcDateTime] = Field(
+    paypal_until: UtcDateTime | None = None
+    seller_response_by: UtcDateTime | None = Field(
         default=None, description="Open dispute: no answer by then refunds."
     )
-    platform_steps_in_at: Optional[UtcDateTime] = Field(
+    platform_steps_in_at: UtcDateTime | None = Field(
         default=None, description="Open dispute: the platform steps in without an agreement."
     )
-    appeal_until: Optional[UtcDateTime] = Field(default=None, description="Closed dispute: last instant to appeal.")
+    appeal_until: UtcDateTime | None = Field(
+        default=None, description="Closed dispute: last instant to appeal."
+    )
 
 
 class RefundFacts(Model):
     state: RefundState
-    expected_by: Optional[UtcDateTime] = None
+    expected_by: UtcDateTime | None = None
     article_id: str
-    expected_from: Optional[UtcDateTime] = None
+    expected_from: UtcDateTime | None = None
 
 
 class ReturnFacts(Model):
     allowed: bool
-    closes_at: Optional[UtcDateTime] = None
+    closes_at: UtcDateTime | None = None
     article_id: str
     mode: ReturnMode = "none"
 
@@ -113,12 +115,14 @@ class ReturnFacts(Model):
 
 class CancelDecision(CancelFacts):
     code: CancelCode
-    alternative: Optional[CancelAlternative] = None
+    alternative: CancelAlternative | None = None
 
 
 class DisputeDecision(DisputeFacts):
     code: DisputeCode
-    window: Optional[DisputeCode] = Field(default=None, description="With code 'appeal': the window's own verdict.")
+    window: DisputeCode | None = Field(
+        default=None, description="With code 'appeal': the window's own verdict."
+    )
 
 
 class RefundDecision(RefundFacts):
@@ -127,7 +131,7 @@ class RefundDecision(RefundFacts):
 
 class ReturnDecision(ReturnFacts):
     code: ReturnCode
-    opens_at: Optional[UtcDateTime] = None  # through_dispute_later: when the dispute window opens
+    opens_at: UtcDateTime | None = None  # through_dispute_later: when the dispute window opens
 
 
 class Decision(Model):
@@ -138,7 +142,7 @@ class Decision(Model):
     return_: ReturnDecision
 
     def check(self, name: Check) -> CancelDecision | DisputeDecision | RefundDecision | ReturnDecision:
-        return self.return_ if name == "return" else getattr(self, name)  # type: ignore[no-any-return]
+        return self.return_ if name == "return" else getattr(self, name)
 
 
 # --- what channels show: the facts and the buyer-facing sentence ------------------------------
@@ -174,11 +178,11 @@ class Eligibility(Model):
 
     class Config:
         # "return" on the wire; a Python keyword, so ``return_`` in code.
-        fields = {"return_": {"alias": "return"}}
+        fields: ClassVar[dict[str, dict[str, str]]] = {"return_": {"alias": "return"}}
         allow_population_by_field_name = True
 
     def check(self, name: Check) -> Verdict:
-        return self.return_ if name == "return" else getattr(self, name)  # type: ignore[no-any-return]
+        return self.return_ if name == "return" else getattr(self, name)
 
     def to_dict(self, **options: Any) -> dict[str, Any]:
         return super().to_dict(by_alias=True, **options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Extra, Field, StrictBool, root_validator, validator
 
@@ -52,7 +52,7 @@ SHIPPED_STATUSES = ("shipped", "completed")
 BEFORE_SHIPPING = ("unpaid", "payment_verifying", "awaiting_shipment")
 
 
-def one_of(choices: tuple[str, ...], default: Optional[str] = None) -> Callable[[Any], Any]:
+def one_of(choices: tuple[str, ...], default: str | None = None) -> Callable[[Any], Any]:
     """A pre-validator: the value must be one of ``choices`` (null becomes ``default``)."""
 
     def check(value: Any) -> Any:
@@ -124,7 +124,7 @@ class Item(ItemLine):
 class Dispute(Model):
     status: DisputeStatus
     opened_at: UtcDateTime
-    closed_at: Optional[UtcDateTime] = None
+    closed_at: UtcDateTime | None = None
 
     _status = validator("status", pre=True, allow_reuse=True)(one_of(("open", "closed")))
 
@@ -150,18 +150,20 @@ class Order(Model):
     customer_id: OrderId
     status: OrderStatus
     created_at: UtcDateTime
-    paid_at: Optional[UtcDateTime] = None
-    payment_method: Optional[PaymentMethod] = None
-    shipped_at: Optional[UtcDateTime] = None
-    delivery_deadline: Optional[UtcDateTime] = Field(
+    paid_at: UtcDateTime | None = None
+    payment_method: PaymentMethod | None = None
+    shipped_at: UtcDateTime | None = None
+    delivery_deadline: UtcDateTime | None = Field(
         default=None, description="Promised delivery date (may be ahead)."
     )
-    received_confirmed_at: Optional[UtcDateTime] = None
+    received_confirmed_at: UtcDateTime | None = None
     logistics: Logistics = "normal"
-    dispute: Optional[Dispute] = None
-    refund: Optional[Refund] = None
+    dispute: Dispute | None = None
+    refund: Refund | None = None
     free_return: StrictBool = False
-    amount: Money = Field(default=Decimal("0.00"), description='Decimal string with two places, e.g. "49.90".')
+    amount: Money = Field(
+        default=Decimal("0.00"), description='Decimal string with two places, e.g. "49.90".'
+    )
     currency: str = Field(default="USD", description="ISO 4217 code, e.g. EUR.")
     items: tuple[Item, ...] = ()
 
@@ -230,13 +232,13 @@ class OrderSummary(Model):
     status: OrderStatus
     status_label: str
     created_at: UtcDateTime
-    paid_at: Optional[UtcDateTime] = None
-    shipped_at: Optional[UtcDateTime] = None
-    delivery_deadline: Optional[UtcDateTime] = None
-    received_confirmed_at: Optional[UtcDateTime] = None
+    paid_at: UtcDateTime | None = None
+    shipped_at: UtcDateTime | None = None
+    delivery_deadline: UtcDateTime | None = None
+    received_confirmed_at: UtcDateTime | None = None
     logistics: Logistics
-    dispute: Optional[DisputeStatus] = None
-    refund: Optional[RefundStatus] = None
+    dispute: DisputeStatus | None = None
+    refund: RefundStatus | None = None
     amount: Money
     currency: str
     items: list[ItemLine]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from bot.schemas.base import Model
 
@@ -20,7 +20,7 @@ class SearchHit(Model):
     score: float
 
     @classmethod
-    def of(cls, result: SearchResult, answer: Optional[Callable[[Article], str]] = None) -> SearchHit:
+    def of(cls, result: SearchResult, answer: Callable[[Article], str] | None = None) -> SearchHit:
         """``answer`` shapes the article's text (agent assist tidies it for pasting)."""
         article = result.article
         return cls(
@@ -38,7 +38,7 @@ class SourcedSearchHit(SearchHit):
     sources: list[str]
 
     @classmethod
-    def of(cls, result: SearchResult, answer: Optional[Callable[[Article], str]] = None) -> SourcedSearchHit:
+    def of(cls, result: SearchResult, answer: Callable[[Article], str] | None = None) -> SourcedSearchHit:
         hit = SearchHit.of(result, answer)
         return cls(**hit.dict(), sources=list(result.article.sources))
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.search import SearchResponse
 
-def register(commands: Any, groups: dict[str, Any]) -> None:
+
+def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     index = commands.add_parser(
         "index", help="Build the FAQ search index in models/faq/ (skipped when current)."
     )
@@ -28,7 +32,7 @@ def register(commands: Any, groups: dict[str, Any]) -> None:
     search.set_defaults(func=_search)
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     from bot.config import get_settings
 
     return get_settings()
@@ -81,7 +85,7 @@ def _search(args: argparse.Namespace) -> int:
     return status
 
 
-def _print_human(response: Any) -> None:
+def _print_human(response: SearchResponse) -> None:
     if not response.confident:
         print("(no confident answer; closest articles below)")
     for rank, result in enumerate(response.results, 1):

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -30,11 +30,11 @@ BUYER = "C-ANA"
 OTHER_BUYER = "C-BEN"
 
 
-def ago(days: float) -> Optional[str]:
+def ago(days: float) -> str | None:
     return isoformat_z(NOW - timedelta(days=days))
 
 
-def ahead(days: float) -> Optional[str]:
+def ahead(days: float) -> str | None:
     return isoformat_z(NOW + timedelta(days=days))
 
 
@@ -166,21 +166,21 @@ def make_tracker(
     text: str = "",
     intent: str = "faq",
     *,
-    customer_id: Optional[str] = BUYER,
+    customer_id: str | None = BUYER,
     channel: str = "web",
-    slots: Optional[dict[str, Any]] = None,
-    entities: Optional[list[dict[str, Any]]] = None,
-    history: Optional[list[dict[str, Any]]] = None,
-    metadata: Optional[dict[str, Any]] = None,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
     sender_id: str = "session-1",
-    active_loop: Optional[dict[str, Any]] = None,
+    active_loop: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` with ``intent``, sent by ``customer_id``."""
     if metadata is None:
         metadata = {"customer_id": customer_id, "channel": channel}
     parse_data = {"intent": {"name": intent, "confidence": 0.95}, "entities": entities or [], "text": text}
     latest = {**parse_data, "metadata": metadata}
-    events = list(history or []) + [user_event(text, intent, metadata=metadata)]
+    events = [*list(history or []), user_event(text, intent, metadata=metadata)]
     return Tracker(
         sender_id,
         {
@@ -199,9 +199,7 @@ def make_tracker(
     )
 
 
-def user_event(
-    text: str, intent: str, *, metadata: Optional[dict[str, Any]] = None, at: float = 1.7e9
-) -> dict:
+def user_event(text: str, intent: str, *, metadata: dict[str, Any] | None = None, at: float = 1.7e9) -> dict:
     return {
         "event": "user",
         "text": text,
@@ -211,7 +209,7 @@ def user_event(
     }
 
 
-def bot_event(text: str, custom: Optional[dict[str, Any]] = None, at: float = 1.7e9) -> dict:
+def bot_event(text: str, custom: dict[str, Any] | None = None, at: float = 1.7e9) -> dict:
     return {"event": "bot", "text": text, "timestamp": at, "data": {"custom": custom} if custom else {}}
 
 

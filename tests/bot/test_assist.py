@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -60,7 +60,7 @@ class FakeStore:
         self.orders = list(orders)
         self.calls: list[tuple[str, str]] = []
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[FakeOrder]:
+    def get_customer_order(self, customer_id: str, order_id: str) -> FakeOrder | None:
         self.calls.append((customer_id, order_id))
         return next((o for o in self.orders if o.customer_id == customer_id and o.order_id == order_id), None)
 
@@ -96,7 +96,7 @@ def hit(article_id: str, title: str, answer: str) -> SearchHit:
 
 def service(
     store: FakeStore,
-    searcher: Optional[ListSearcher] = None,
+    searcher: ListSearcher | None = None,
     intent: tuple[str, float] = ("cancel_order", 0.9),
     rasa_down: bool = False,
     judge: Any = None,
@@ -236,7 +236,8 @@ def test_suggestions_lead_with_the_decision_for_the_intent() -> None:
 def test_suggestions_without_an_order_come_from_the_articles() -> None:
     articles = [hit("a", "T", "x" * 1000)]
     [from_article, closing] = suggest_replies("faq", articles, None)
-    assert len(from_article) < 400 and from_article.endswith("(Help center: T)")
+    assert len(from_article) < 400
+    assert from_article.endswith("(Help center: T)")
     assert closing.startswith("Is there anything else")
 
 

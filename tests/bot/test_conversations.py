@@ -72,7 +72,9 @@ def test_first_message_starts_the_conversation(log: ConversationLog) -> None:
     message = log.add_message(
         "s-1", "customer", "Where is my order?", channel="whatsapp", customer_id="C1001"
     )
-    assert message.id > 0 and message.session_id == "s-1" and message.role == "customer"
+    assert message.id > 0
+    assert message.session_id == "s-1"
+    assert message.role == "customer"
     assert message.created_at == START + timedelta(seconds=1)
     conversation = log.get_conversation("s-1")
     assert conversation is not None
@@ -82,7 +84,8 @@ def test_first_message_starts_the_conversation(log: ConversationLog) -> None:
         "bot",
     )
     assert conversation.last_message == "Where is my order?"
-    assert conversation.ticket_id is None and conversation.intent is None
+    assert conversation.ticket_id is None
+    assert conversation.intent is None
     assert log.get_conversation("s-404") is None
 
 
@@ -170,16 +173,19 @@ def test_status_and_ticket_through_a_handoff(log: ConversationLog) -> None:
     log.add_message("s-2", "customer", "other")
     log.set_status("s-1", "handoff", ticket_id="T-1")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
     assert log.list_conversations()[0].session_id == "s-1"
 
     log.set_status("s-1", "agent")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("agent", "T-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("agent", "T-1")
 
     log.set_status("s-1", "bot")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("bot", None)
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("bot", None)
     assert conversation.to_dict()["status"] == "bot"
 
 
@@ -190,7 +196,8 @@ def test_set_status_errors(log: ConversationLog) -> None:
     with pytest.raises(UsageError, match="s-404"):
         log.set_status("s-404", "handoff")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and conversation.status == "bot"
+    assert conversation is not None
+    assert conversation.status == "bot"
 
 
 def test_set_intent_is_shown_but_is_not_activity(log: ConversationLog) -> None:

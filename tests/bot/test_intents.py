@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def _intent_then_check(path: Path, section: str) -> list[tuple[str, str, str]]:
     pairs = []
     for block in _load(path).get(section) or []:
         steps = block.get("steps") or []
-        for step, following in zip(steps, steps[1:]):
+        for step, following in pairwise(steps):
             action = following.get("action") if isinstance(following, dict) else None
             if isinstance(step, dict) and "intent" in step and action in CHECK_OF_ACTION:
                 pairs.append((step["intent"], action, block.get("rule") or block.get("story")))
@@ -52,7 +53,7 @@ def test_every_rule_that_runs_a_check_follows_the_table() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", DIALOGUE_FILES + [PROJECT_ROOT / "tests" / "test_stories.yml"], ids=lambda p: p.name
+    "path", [*DIALOGUE_FILES, PROJECT_ROOT / "tests" / "test_stories.yml"], ids=lambda p: p.name
 )
 def test_stories_run_the_check_the_table_names(path: Path) -> None:
     section = "rules" if path.name == "rules.yml" else "stories"
@@ -78,5 +79,6 @@ def test_assist_and_the_actions_read_the_same_table() -> None:
     assert eligibility_check_for("item_not_as_described") == "return"
     assert eligibility_check_for("order_not_received") == "dispute"
     assert eligibility_check_for("track_order") is None  # the status is not an eligibility check
-    assert eligibility_check_for("faq") is None and eligibility_check_for(None) is None
+    assert eligibility_check_for("faq") is None
+    assert eligibility_check_for(None) is None
     assert intents_for("refund") == ("request_refund", "refund_status")

@@ -1,19 +1,33 @@
-"""The MiniLM sentence featurizer on Rasa messages (loads the embedding model: marked slow)."""
+"""The MiniLM sentence featurizer on Rasa messages (loads the embedding model: marked slow).
+
+Rasa is imported inside the tests, not at collection, so a run that deselects ``slow`` tests
+does not pay for importing it.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pytest
-from rasa.engine.graph import ExecutionContext
-from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.minilm_featurizer import MiniLMSentenceFeaturizer
+if TYPE_CHECKING:
+    from nlu_components.minilm_featurizer import MiniLMSentenceFeaturizer
 
 pytestmark = pytest.mark.slow
 
 
+def Message(**kwargs: Any) -> Any:  # stands in for Rasa's class, imported on first use
+    from rasa.shared.nlu.training_data.message import Message as RasaMessage
+
+    return RasaMessage(**kwargs)
+
+
 def make(config: dict | None = None) -> MiniLMSentenceFeaturizer:
+    from rasa.engine.graph import ExecutionContext
+
+    from nlu_components.minilm_featurizer import MiniLMSentenceFeaturizer
+
     return MiniLMSentenceFeaturizer.create(
         {**MiniLMSentenceFeaturizer.get_default_config(), **(config or {})},
         model_storage=None,  # type: ignore[arg-type]  # not trainable: storage is never used
@@ -22,7 +36,7 @@ def make(config: dict | None = None) -> MiniLMSentenceFeaturizer:
     )
 
 
-def sentence_vector(message: Message) -> np.ndarray:
+def sentence_vector(message: Any) -> np.ndarray:
     _sequence, sentence = message.get_dense_features("text")
     assert sentence is not None
     return sentence.features[0]
@@ -48,11 +62,15 @@ def test_weight_scales_the_features() -> None:
 def test_paraphrases_are_closer_than_unrelated_requests() -> None:
     texts = ["goodbye", "farewell, see you", "what should I cook for dinner"]
     messages = [Message(data={"text": text}) for text in texts]
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
     make().process_training_data(TrainingData(training_examples=messages))
     bye, farewell, dinner = (sentence_vector(m) / np.linalg.norm(sentence_vector(m)) for m in messages)
     assert bye @ farewell > bye @ dinner + 0.2
 
 
 def test_rejects_bad_config() -> None:
+    from nlu_components.minilm_featurizer import MiniLMSentenceFeaturizer
+
     with pytest.raises(ValueError, match="weight"):
         MiniLMSentenceFeaturizer.validate_config({"weight": 0})

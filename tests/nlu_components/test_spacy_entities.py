@@ -1,15 +1,30 @@
-"""The Rasa graph component around bot.entities, on real Rasa Message objects."""
+"""The Rasa graph component around bot.entities, on real Rasa Message objects.
+
+Rasa (and TensorFlow with it) is imported inside the tests, not at collection, so a run that
+deselects ``slow`` tests does not pay for it.
+"""
 
 from __future__ import annotations
 
-import pytest
-from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.training_data.message import Message
+from typing import TYPE_CHECKING, Any
 
-from nlu_components.spacy_entities import SupportbotEntityExtractor
+import pytest
+
+if TYPE_CHECKING:
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
+
+pytestmark = pytest.mark.slow
+
+
+def Message(**kwargs: Any) -> Any:  # stands in for Rasa's class, imported on first use
+    from rasa.shared.nlu.training_data.message import Message as RasaMessage
+
+    return RasaMessage(**kwargs)
 
 
 def make(config: dict | None = None) -> SupportbotEntityExtractor:
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
+
     return SupportbotEntityExtractor.create(
         {**SupportbotEntityExtractor.get_default_config(), **(config or {})},
         model_storage=None,  # type: ignore[arg-type]  # not trainable: storage is never used
@@ -84,6 +99,10 @@ def test_unknown_label_is_a_config_error() -> None:
 
 
 def test_registered_as_a_non_trainable_entity_extractor() -> None:
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
+
     registered = DefaultV1Recipe._from_registry(SupportbotEntityExtractor.__name__)
     assert registered.clazz is SupportbotEntityExtractor
     assert registered.types == {DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR}

@@ -59,7 +59,7 @@ nlu:
 """
 
 
-@pytest.fixture()
+@pytest.fixture
 def data() -> NluData:
     return parse_nlu(NLU_TEXT)
 
@@ -98,7 +98,8 @@ def test_split_is_stratified_and_a_partition(data: NluData) -> None:
         assert set(train.intents[intent]).isdisjoint(held_out)
         assert sorted(train.intents[intent] + held_out) == sorted(examples)
     # A single example cannot be both learned and tested: it stays in training.
-    assert train.intents["lonely"] == ["just one example"] and "lonely" not in test.intents
+    assert train.intents["lonely"] == ["just one example"]
+    assert "lonely" not in test.intents
 
 
 def test_regexes_and_synonyms_stay_in_training(data: NluData) -> None:
@@ -250,7 +251,8 @@ def test_json_output_from_rasa_results(
     figures = json.loads(capsys.readouterr().out)
     assert figures["macro_f1"] == pytest.approx(0.7778, abs=1e-4)
     assert figures["out_of_scope_rejection"]["rejected"] == 2
-    assert (out_dir / "train.yml").exists() and (out_dir / "held_out.json").exists()
+    assert (out_dir / "train.yml").exists()
+    assert (out_dir / "held_out.json").exists()
     held_out = json.loads((out_dir / "held_out.json").read_text(encoding="utf-8"))
     assert all("[" not in example["text"] for example in held_out)  # annotations stripped
 

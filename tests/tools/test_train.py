@@ -78,7 +78,8 @@ def test_trains_into_models_rasa_and_stamps_the_inputs(project: Path, rasa: Path
         "--fixed-model-name",
         "supportbot",
     ]
-    assert call["cwd"] == str(project) and call["use_tf"] == "0"
+    assert call["cwd"] == str(project)
+    assert call["use_tf"] == "0"
     stamp = (project / "models" / "rasa" / ".stamp").read_text().strip()
     assert stamp == train.training_hash(project)
     assert train.model_is_current(settings)
@@ -127,7 +128,7 @@ def test_a_failed_training_is_an_error_and_leaves_no_stamp(project: Path, rasa: 
 def test_missing_training_files_are_named(project: Path, rasa: Path) -> None:
     (project / "domain.yml").unlink()
 
-    with pytest.raises(SupportbotError, match="domain.yml missing"):
+    with pytest.raises(SupportbotError, match=r"domain\.yml missing"):
         train.train_rasa(settings_for(project), rasa=rasa)
     assert calls(rasa) == []
 
@@ -145,4 +146,5 @@ def test_index_step_tolerates_a_missing_search_package(
 def test_train_is_a_top_level_command_with_force() -> None:
     args = cli.build_parser().parse_args(["train", "--force"])
 
-    assert args.force is True and args.func is train._train
+    assert args.force is True
+    assert args.func is train._train

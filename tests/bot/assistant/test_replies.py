@@ -111,8 +111,10 @@ def test_unknown_check_is_a_programming_error() -> None:
 def test_order_summary_is_what_a_card_needs() -> None:
     summary = replies.status_payload(order(amount="35", currency="eur"))
 
-    assert summary["order_id"] == "4242" and summary["status"] == "shipped"
-    assert summary["order"]["amount"] == "35.00" and summary["order"]["currency"] == "EUR"
+    assert summary["order_id"] == "4242"
+    assert summary["status"] == "shipped"
+    assert summary["order"]["amount"] == "35.00"
+    assert summary["order"]["currency"] == "EUR"
     assert summary["order"]["status_label"] == "shipped"
     assert "customer_id" not in summary["order"]
 
@@ -123,7 +125,8 @@ def test_answer_text_keeps_short_answers_and_cuts_long_ones_at_a_line() -> None:
 
     cut = replies.answer_text(long, limit=100)
 
-    assert cut.endswith(" …") and len(cut) <= 102
+    assert cut.endswith(" …")
+    assert len(cut) <= 102
     assert cut.splitlines()[-1].startswith("Step ")
 
 

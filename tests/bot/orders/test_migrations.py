@@ -10,8 +10,8 @@ from sqlalchemy import inspect, text
 
 from bot import db
 from bot.config import Settings
-from bot.errors import SupportbotError, UsageError
 from bot.conversations import ConversationLog
+from bot.errors import SupportbotError, UsageError
 from bot.orders.store import OrderStore
 from bot.schemas.customers import Customer
 
@@ -171,11 +171,14 @@ def test_0002_moves_whatsapp_addresses_out_of_session_ids_into_columns(empty_db_
     cloud = log.get_conversation("wa-cloud:1098765:4915112345678:C1001")
     twilio = log.get_conversation("wa-twilio:14155238886:34612345678:-")
     web = log.get_conversation("5c1e-web")
-    assert cloud is not None and twilio is not None and web is not None
+    assert cloud is not None
+    assert twilio is not None
+    assert web is not None
     assert (cloud.address.provider, cloud.address.provider_account, cloud.address.buyer_number) == (
         "wa-cloud",
         "1098765",
         "4915112345678",
     )
     assert (twilio.address.provider, twilio.address.buyer_number) == ("wa-twilio", "34612345678")
-    assert web.address.provider == "web" and web.address.buyer_number is None
+    assert web.address.provider == "web"
+    assert web.address.buyer_number is None

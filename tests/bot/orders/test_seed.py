@@ -17,8 +17,11 @@ def test_customers_are_the_three_demo_buyers() -> None:
     customers = demo_customers()
     assert [c.customer_id for c in customers] == ["C1001", "C1002", "C1003"]
     for customer in customers:
-        assert customer.name and customer.email and customer.phone
-        assert customer.phone.startswith("+") and 10 <= len(phone_digits(customer.phone)) <= 15
+        assert customer.name
+        assert customer.email
+        assert customer.phone
+        assert customer.phone.startswith("+")
+        assert 10 <= len(phone_digits(customer.phone)) <= 15
     assert len({phone_digits(c.phone or "") for c in customers}) == 3
 
 
@@ -39,10 +42,13 @@ def test_orders_cover_every_status_and_logistics_state() -> None:
 def test_order_1001_is_ana_silvas_parcel_in_transit() -> None:
     order = next(o for o in demo_orders(NOW) if o.order_id == "1001")
     assert order.customer_id == "C1001"
-    assert order.status == "shipped" and order.logistics == "normal"
+    assert order.status == "shipped"
+    assert order.logistics == "normal"
     assert order.received_confirmed_at is None
-    assert order.shipped_at is not None and order.shipped_at < NOW
-    assert order.delivery_deadline is not None and order.delivery_deadline > NOW
+    assert order.shipped_at is not None
+    assert order.shipped_at < NOW
+    assert order.delivery_deadline is not None
+    assert order.delivery_deadline > NOW
 
 
 @pytest.mark.parametrize("now", [NOW, datetime(2031, 2, 28, 23, 59, tzinfo=timezone.utc)])

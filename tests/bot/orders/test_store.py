@@ -54,7 +54,8 @@ def test_upsert_order_reports_created_then_updated(customers: OrderStore) -> Non
     )
     assert customers.upsert_order(make_order(logistics="delivered")) is False
     stored = customers.get_order("1001")
-    assert stored is not None and stored.logistics == "delivered"
+    assert stored is not None
+    assert stored.logistics == "delivered"
     assert customers.count_orders() == 1
 
 
@@ -330,4 +331,6 @@ def test_order_built_in_code_is_stored_as_the_validator_would_read_it(customers:
     loose = Order(order_id=" 3001 ", customer_id="C1001", status="unpaid", created_at=NOW, currency="eur")
     assert customers.upsert_order(loose) is True
     stored = customers.get_customer_order("C1001", "3001")
-    assert stored is not None and stored.order_id == "3001" and stored.currency == "EUR"
+    assert stored is not None
+    assert stored.order_id == "3001"
+    assert stored.currency == "EUR"

@@ -419,7 +419,8 @@ def test_overdue_card_refund_asks_the_bank_with_the_arn(make_order) -> None:
         refund={"status": "processing", "processed_at": REFUNDED},
     )
     refund = evaluate(order, EXPECTED_BY + DAY).refund
-    assert "ARN" in refund.reason and "bank" in refund.reason
+    assert "ARN" in refund.reason
+    assert "bank" in refund.reason
     assert refund.article_id == ARTICLES["refund_arn"]
 
 
