@@ -12,7 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import SearcherLike, Services, default_services
+from actions.services import Services, default_services
+from bot.assist import Searcher
 from bot.assistant import replies
 from bot.schemas.conversations import CHANNELS, Channel
 
@@ -87,7 +88,7 @@ def last_question(tracker: Tracker, intents: tuple[str, ...]) -> str | None:
 
 
 def answer_from_articles(
-    dispatcher: CollectingDispatcher, searcher: SearcherLike, query: str, *, offer_choices: bool = True
+    dispatcher: CollectingDispatcher, searcher: Searcher, query: str, *, offer_choices: bool = True
 ) -> bool:
     """Answer ``query`` from the help center, citing the article; True when it answered.
 

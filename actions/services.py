@@ -10,39 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from bot.schemas.base import utc_now
 
 if TYPE_CHECKING:
+    from bot.assist import Searcher
     from bot.config import Settings
-    from bot.schemas.conversations import Channel, Ticket
+    from bot.orders.store import OrderStore
     from bot.schemas.decisions import Decision
     from bot.schemas.orders import Order
-    from bot.search import SearchResponse
-
-
-class OrderStoreLike(Protocol):
-    """The part of ``bot.orders.store.OrderStore`` the actions use (buyer-facing, customer-scoped)."""
-
-    def get_customer_order(self, customer_id: str, order_id: str) -> Order | None: ...
-
-    def list_customer_orders(self, customer_id: str) -> list[Order]: ...
-
-    def create_ticket(
-        self,
-        session_id: str,
-        channel: Channel,
-        customer_id: str | None,
-        reason: str,
-        transcript: list[dict[str, Any]],
-    ) -> Ticket: ...
-
-
-class SearcherLike(Protocol):
-    """``bot.search.Searcher``: ``search(query, k)`` returns a ``SearchResponse``."""
-
-    def search(self, query: str, k: int = 5) -> SearchResponse: ...
 
 
 Evaluator = Callable[["Order", datetime], "Decision"]
@@ -62,8 +39,8 @@ class Services:
         self,
         *,
         settings: Settings | None = None,
-        store: OrderStoreLike | None = None,
-        searcher: SearcherLike | None = None,
+        store: OrderStore | None = None,
+        searcher: Searcher | None = None,
         evaluator: Evaluator | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -83,7 +60,7 @@ class Services:
             self._settings = get_settings()
         return self._settings
 
-    def store(self) -> OrderStoreLike:
+    def store(self) -> OrderStore:
         with self._lock:
             if self._store is None:
                 from bot.orders.store import OrderStore
@@ -91,7 +68,7 @@ class Services:
                 self._store = OrderStore.from_url(self.settings.database_url)
             return self._store
 
-    def searcher(self) -> SearcherLike:
+    def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
                 from bot.search import load_searcher

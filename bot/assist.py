@@ -14,7 +14,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -109,27 +109,18 @@ class AssistCache:
         return found
 
 
+@dataclass(kw_only=True)
 class AssistService:
     """``parse_intent`` is Rasa's ``/model/parse``; ``searcher`` returns the FAQ ``Searcher``
     (loaded lazily by the caller); ``judge`` decides and renders an order's eligibility."""
 
-    def __init__(
-        self,
-        *,
-        parse_intent: ParseIntent,
-        searcher: Callable[[], Searcher],
-        store: OrderLookup,
-        judge: Judge,
-        now: Callable[[], datetime],
-        extract_order_ids: Callable[[str], list[str]],
-    ) -> None:
-        self._parse_intent = parse_intent
-        self._searcher = searcher
-        self._store = store
-        self._judge = judge
-        self._now = now
-        self._extract_order_ids = extract_order_ids
-        self.cache = AssistCache()
+    parse_intent: ParseIntent
+    searcher: Callable[[], Searcher]
+    store: OrderLookup
+    judge: Judge
+    now: Callable[[], datetime]
+    extract_order_ids: Callable[[str], list[str]]
+    cache: AssistCache = field(default_factory=AssistCache)
 
     async def assist(
         self,
@@ -181,7 +172,7 @@ class AssistService:
             if message.role == "bot" and isinstance(message.data, dict) and message.data.get("order_id")
         ]
         # The minute is part of the key: eligibility windows move with time and orders get updated.
-        minute = int(self._now().timestamp() // 60)
+        minute = int(self.now().timestamp() // 60)
         key = (conversation.session_id, messages[-1].id, conversation.customer_id, minute)
         task = self.cache.task(
             key,
@@ -194,7 +185,7 @@ class AssistService:
 
     async def _intent(self, text: str) -> Intent:
         try:
-            parsed = await self._parse_intent(text)
+            parsed = await self.parse_intent(text)
         except SupportbotError as exc:
             # Articles and eligibility still help the agent while Rasa is down.
             logger.warning("intent unavailable for agent assist: %s", exc)
@@ -206,7 +197,7 @@ class AssistService:
         )
 
     def _articles(self, query: str) -> list[SearchHit]:
-        response = self._searcher().search(query, k=ARTICLE_COUNT)
+        response = self.searcher().search(query, k=ARTICLE_COUNT)
         return [
             SearchHit.of(result, lambda article: tidy_text(article.full_text()))
             for result in response.results[:ARTICLE_COUNT]
@@ -224,23 +215,23 @@ class AssistService:
             return None
         order = None
         if order_id:
-            order = self._store.get_customer_order(customer_id, order_id)
+            order = self.store.get_customer_order(customer_id, order_id)
         else:
             candidates = list(mentioned)
             for text in reversed(customer_lines):
-                candidates.extend(reversed(self._extract_order_ids(text)))
+                candidates.extend(reversed(self.extract_order_ids(text)))
             for candidate in candidates:
-                order = self._store.get_customer_order(customer_id, candidate)
+                order = self.store.get_customer_order(customer_id, candidate)
                 if order is not None:
                     break
             if order is None:
-                orders = self._store.list_customer_orders(customer_id)
+                orders = self.store.list_customer_orders(customer_id)
                 # With a single order there is no doubt which one the buyer means.
                 order = orders[0] if len(orders) == 1 else None
         if order is None:
             return None
         try:
-            return self._judge(order, self._now())
+            return self.judge(order, self.now())
         except InvalidField as exc:  # the stored order has a date after now
             logger.warning("no eligibility for order %s: %s", order.order_id, exc)
             return None

@@ -162,32 +162,21 @@ async def _in_thread(func: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(func, *args)
 
 
+@dataclass(kw_only=True)
 class ChatService:
     """``run_sync`` runs the (synchronous, SQLAlchemy) log and store calls off the event loop."""
 
-    def __init__(
-        self,
-        *,
-        rasa: RasaClient,
-        conversations: ConversationLog,
-        store: OrderStore,
-        metrics: ChatMetrics,
-        max_message_chars: int,
-        whatsapp: WhatsAppCloudClient | None = None,
-        twilio: TwilioClient | None = None,
-        run_sync: Callable[..., Awaitable[Any]] = _in_thread,
-    ) -> None:
-        self.rasa = rasa
-        self.conversations = conversations
-        self.store = store
-        self.metrics = metrics
-        self.max_message_chars = max_message_chars
-        self.whatsapp = whatsapp
-        self.twilio = twilio
-        self._run_sync = run_sync
+    rasa: RasaClient
+    conversations: ConversationLog
+    store: OrderStore
+    metrics: ChatMetrics
+    max_message_chars: int
+    whatsapp: WhatsAppCloudClient | None = None
+    twilio: TwilioClient | None = None
+    run_sync: Callable[..., Awaitable[Any]] = _in_thread
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        result: T = await self._run_sync(lambda: func(*args, **kwargs))
+        result: T = await self.run_sync(lambda: func(*args, **kwargs))
         return result
 
     def check_message(self, text: str) -> None:

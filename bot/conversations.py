@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, Row
 
 from bot import db
 from bot.errors import UsageError
-from bot.schemas.base import SESSION_ID_MAX_CHARS, utc_now
+from bot.schemas.base import SESSION_ID_MAX_CHARS, check_one_of, utc_now
 from bot.schemas.conversations import (
     CHANNELS,
     CONVERSATION_STATUSES,
@@ -61,10 +61,8 @@ class ConversationLog:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
         reply ``address`` if it is new."""
         _check_session(session_id)
-        if role not in ROLES:
-            raise UsageError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-        if channel not in CHANNELS:
-            raise UsageError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        check_one_of("role", role, ROLES)
+        check_one_of("channel", channel, CHANNELS)
         if not isinstance(text, str):
             raise UsageError("text: must be a string")
         if data is not None:
@@ -129,14 +127,14 @@ class ConversationLog:
         table = db.conversations
         query = select(table).order_by(table.c.updated_at.desc(), table.c.last_message_id.desc()).limit(limit)
         if status is not None:
-            _check_status(status)
+            check_one_of("status", status, CONVERSATION_STATUSES)
             query = query.where(table.c.status == status)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_conversation(row) for row in conn.execute(query)]
 
     def set_status(self, session_id: str, status: ConversationStatus, ticket_id: str | None = None) -> None:
         """Who answers the conversation now; going back to "bot" without a ticket clears it."""
-        _check_status(status)
+        check_one_of("status", status, CONVERSATION_STATUSES)
         values: dict[str, Any] = {"status": status, "updated_at": self._clock()}
         if ticket_id is not None:
             values["ticket_id"] = ticket_id
@@ -204,35 +202,9 @@ def _check_session(session_id: str) -> None:
         raise UsageError(f"session_id: must be at most {SESSION_ID_MAX_CHARS} characters")
 
 
-def _check_status(status: str) -> None:
-    if status not in CONVERSATION_STATUSES:
-        raise UsageError(f"status: {status!r} is not one of {', '.join(CONVERSATION_STATUSES)}")
-
-
 def _message(row: Row) -> Message:
-    return Message(
-        id=row.id,
-        session_id=row.session_id,
-        role=row.role,
-        text=row.text,
-        data=row.data,
-        created_at=row.created_at,
-        helpful=row.helpful,
-    )
+    return Message.from_fields(row._mapping)
 
 
 def _conversation(row: Row) -> Conversation:
-    return Conversation(
-        session_id=row.session_id,
-        channel=row.channel,
-        customer_id=row.customer_id,
-        status=row.status,
-        last_message=row.last_message,
-        updated_at=row.updated_at,
-        ticket_id=row.ticket_id,
-        intent=row.intent,
-        intent_confidence=row.intent_confidence,
-        address=ChannelAddress(
-            provider=row.provider, provider_account=row.provider_account, buyer_number=row.buyer_number
-        ),
-    )
+    return Conversation.from_fields(row._mapping, address=ChannelAddress.from_fields(row._mapping))

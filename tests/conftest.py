@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -38,3 +40,30 @@ def chromium_path() -> str:
     if not path or not os.path.exists(path):
         _missing_service("Chromium (SUPPORTBOT_CHROMIUM)")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(pg_url: str) -> Iterator[Callable[[], str]]:
+    """Makes PostgreSQL URLs whose tables live in a schema of their own (dropped at the end), so
+    tests never touch each other's tables or Rasa's tracker store in the same test database."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot import db
+
+    admin = db.get_engine(pg_url)
+    made: list[tuple[str, str]] = []
+
+    def new_schema() -> str:
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        made.append((schema, url.render_as_string(hide_password=False)))
+        return made[-1][1]
+
+    yield new_schema
+    for schema, url in made:
+        db.dispose_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -251,42 +251,18 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
     test_file.write_text(dump_nlu(test), encoding="utf-8")
     models, results = work / "models", work / "results"
 
-    _run_rasa(
-        [
-            str(rasa),
-            "train",
-            "nlu",
-            "--config",
-            str(config),
-            "--nlu",
-            str(train_file),
-            "--out",
-            str(models),
-            "--fixed-model-name",
-            "nlu-eval",
-        ],
-        cwd=project_root,
-        what="rasa train nlu",
-    )
+    train_args: dict[str, Path | str] = {
+        "--config": config,
+        "--nlu": train_file,
+        "--out": models,
+        "--fixed-model-name": "nlu-eval",
+    }
+    _run_rasa(_command(rasa, "train", "nlu", train_args), cwd=project_root, what="rasa train nlu")
     model = models / "nlu-eval.tar.gz"
     if not model.exists():
         raise SupportbotError(f"rasa train nlu finished without writing {model}")
-    _run_rasa(
-        [
-            str(rasa),
-            "test",
-            "nlu",
-            "--model",
-            str(model),
-            "--nlu",
-            str(test_file),
-            "--out",
-            str(results),
-            "--no-plot",
-        ],
-        cwd=project_root,
-        what="rasa test nlu",
-    )
+    test_args = {"--model": model, "--nlu": test_file, "--out": results}
+    _run_rasa(_command(rasa, "test", "nlu", test_args, "--no-plot"), cwd=project_root, what="rasa test nlu")
     report_file = results / "intent_report.json"
     if not report_file.exists():
         raise SupportbotError(f"rasa test nlu wrote no {report_file.name}")
@@ -316,6 +292,16 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
         train_examples=sum(len(v) for v in train.intents.values()),
         test_examples=sum(len(v) for v in test.intents.values()),
     )
+
+
+def _command(rasa: Path, *words: str | Mapping[str, Path | str]) -> list[str]:
+    """``rasa train nlu --config c.yml ...``: words as they are, options from dicts."""
+    command = [str(rasa)]
+    for word in words:
+        command += (
+            [str(part) for item in word.items() for part in item] if isinstance(word, Mapping) else [word]
+        )
+    return command
 
 
 def _run_rasa(command: list[str], *, cwd: Path, what: str) -> None:

@@ -18,6 +18,8 @@ from bot.policy import engine
 from bot.schemas.base import Model, as_utc
 from bot.schemas.decisions import (
     CHECKS,
+    CancelAlternative,
+    CancelCode,
     CancelDecision,
     CancelVerdict,
     Check,
@@ -27,13 +29,15 @@ from bot.schemas.decisions import (
     DisputeVerdict,
     Eligibility,
     OrderEligibility,
+    RefundCode,
     RefundDecision,
     RefundVerdict,
+    ReturnCode,
     ReturnDecision,
     ReturnVerdict,
     Verdict,
 )
-from bot.schemas.orders import ItemLine, Order, OrderSummary
+from bot.schemas.orders import ItemLine, Order, OrderFacts, OrderSummary
 
 __all__ = ["CHECKS"]
 
@@ -145,20 +149,11 @@ def order_button_title(order: Order) -> str:
 
 def order_summary(order: Order) -> OrderSummary:
     """The ``order`` object of an order-status payload: what a card needs, nothing internal."""
-    return OrderSummary(
-        order_id=order.order_id,
-        status=order.status,
+    return OrderSummary.from_fields(
+        order.dict(include=set(OrderFacts.__fields__)),
         status_label=STATUS_LABELS.get(order.status, order.status),
-        created_at=order.created_at,
-        paid_at=order.paid_at,
-        shipped_at=order.shipped_at,
-        delivery_deadline=order.delivery_deadline,
-        received_confirmed_at=order.received_confirmed_at,
-        logistics=order.logistics,
         dispute=None if order.dispute is None else order.dispute.status,
         refund=None if order.refund is None else order.refund.status,
-        amount=order.amount,
-        currency=order.currency,
         items=[ItemLine(title=item.title, quantity=item.quantity) for item in order.items],
     )
 
@@ -277,81 +272,107 @@ def _facts(decision: CancelDecision | DisputeDecision | RefundDecision | ReturnD
     return {name: getattr(decision, name) for name in verdict.__fields__ if name != "reason"}
 
 
-def _refund_days() -> str:
-    return f"{engine.REFUND_MIN_BUSINESS_DAYS}-{engine.REFUND_MAX_BUSINESS_DAYS} business days"
-
-
-def _opening_day() -> str:
-    # A window opening N days after shipping opens on the (N+1)th day.
-    return f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping"
-
-
+# One sentence per reason code. Placeholders: dates as format_moment writes them, and the rules'
+# numbers from the engine's constants (see _words), so no sentence repeats a number on its own.
+CANCEL_REASONS: dict[CancelCode, str] = {
+    "unpaid": "You can cancel this unpaid order right away.",
+    "payment_verifying": (
+        "Your payment is still being verified; you can try to cancel once the order status updates."
+    ),
+    "within_immediate_window": (
+        "You can cancel right away until {immediate_until} ({immediate_days} after payment); "
+        "the refund then takes {refund_days}."
+    ),
+    "seller_approval": (
+        "More than {immediate_days} have passed since payment, so the seller must approve your request; "
+        "if they do not answer by {deadline}, the order is cancelled automatically."
+    ),
+    "shipped": "The order has already been shipped, so it can't be cancelled; {instead}.",
+    "completed": "The order is already completed, so it can't be cancelled; {instead}.",
+    "cancelled": "This order is already cancelled.",
+    "closed": "This order is closed, so there is nothing left to cancel.",
+}
+CANCEL_ALTERNATIVES: dict[CancelAlternative, str] = {
+    "open_dispute": "your open dispute is the way to a refund",
+    "refunded": "it has already been refunded",
+    "dispute_until": "you can {refuse}open a dispute until {closes_at}",
+    "dispute_from": "you can {refuse}open a dispute from {opens_at}",
+    "contact_seller": "please contact the seller",
+}
+DISPUTE_REASONS: dict[DisputeCode, str] = {
+    "open_dispute_awaiting_seller": (
+        "You already have an open dispute: the seller has until {seller_response_by} to respond, "
+        "and if they don't, you are refunded automatically."
+    ),
+    "open_dispute_escalated": (
+        "You already have an open dispute; the seller's {seller_days} ended on {seller_response_by}, "
+        "so if you have not agreed, our dispute team is stepping in."
+    ),
+    "refunded": "This order has already been refunded, so a dispute can't be opened.",
+    "not_shipped": "A dispute can only be opened once the order has shipped; until then you can ask to cancel it.",
+    "order_inactive": "This order is {status}, so a dispute can't be opened.",
+    "awaiting_delivery_deadline": (
+        "Your parcel is on its way with normal tracking, so you can open a dispute once the delivery "
+        "deadline passes, from {opens_at} until {closes_at}."
+    ),
+    "opens_later_abnormal_logistics": (
+        "As {logistics}, you can open a dispute from {opens_at} ({opening_day}) until {closes_at}."
+    ),
+    "opens_later": "You can open a dispute from {opens_at} ({opening_day}) until {closes_at}.",
+    "open_abnormal_logistics": "As {logistics}, you can open a dispute now, until {closes_at}.",
+    "open": "You can open a dispute now, until {closes_at}.",
+    "paypal_only": (
+        "The buyer protection period ended on {closes_at}, but as you paid with PayPal you can still "
+        "open a PayPal dispute until {paypal_until}."
+    ),
+    "expired": "The buyer protection period ended on {closes_at}, so please contact the seller for a solution.",
+    "appeal": "Your dispute closed on {dispute_closed_at}: you can appeal its result until {appeal_until}{also}.",
+}
+# What else a buyer whose dispute result can still be appealed may do, by the window's own code.
+APPEAL_ALSO = {
+    "open": ", or open a new dispute until {closes_at}",
+    "later": "; a new dispute can be opened from {opens_at} until {closes_at}",
+}
+REFUND_REASONS: dict[RefundCode, str] = {
+    "none": "No refund has been started for this order.",
+    "completed": (
+        "Your refund was completed on {processed_at}; if you can't see it, check your account statement, "
+        "as some banks book it on the purchase date."
+    ),
+    "processing": "Your refund is being processed and should reach you by {expected_by} ({refund_days}).",
+    "overdue_card": (
+        "Your refund was due by {expected_by}; please ask your bank to trace it with the ARN "
+        "(Acquirer Reference Number) shown on the order page."
+    ),
+    "overdue": (
+        "Your refund was due by {expected_by}; please check with your payment provider and contact us if "
+        "it still hasn't arrived."
+    ),
+}
+RETURN_REASONS: dict[ReturnCode, str] = {
+    "not_shipped": "The order hasn't shipped yet, so there is nothing to return; you can ask to cancel it instead.",
+    "order_inactive": "This order is {status}, so there is nothing to return.",
+    "refunded": "This order has already been refunded, so a return can't be requested.",
+    "open_dispute": "You already have an open dispute; ask for a return (Refund & Return) within that dispute.",
+    "free_return": "This item has Free Return, so you can return it free of charge until {closes_at}.",
+    "free_return_expired": (
+        "The {free_return_days}-day Free Return period ended on {closes_at}; please contact the seller."
+    ),
+    "through_dispute": "You can return the item by opening a dispute (Refund & Return) until {closes_at}.",
+    "through_dispute_later": (
+        "You can ask for a return through a dispute (Refund & Return) from {opens_at} until {closes_at}."
+    ),
+    "expired": (
+        "Returns go through a dispute, and the buyer protection period ended on {closes_at}; "
+        "please contact the seller."
+    ),
+}
 _LOGISTICS_PHRASES = {
     "no_tracking": "the parcel has no tracking information",
     "returned_to_seller": "the parcel was returned to the seller",
     "held_in_customs": "the parcel is held in customs",
     "wrong_address": "the parcel was sent to a wrong address",
 }
-
-
-def cancel_reason(order: Order, decision: Decision) -> str:
-    cancel, dispute = decision.cancel, decision.dispute
-    code = cancel.code
-    if code == "unpaid":
-        return "You can cancel this unpaid order right away."
-    if code == "payment_verifying":
-        return "Your payment is still being verified; you can try to cancel once the order status updates."
-    if code == "within_immediate_window":
-        assert cancel.immediate_until is not None
-        return (
-            f"You can cancel right away until {format_moment(cancel.immediate_until)} "
-            f"({days(engine.CANCEL_IMMEDIATE)} after payment); the refund then takes {_refund_days()}."
-        )
-    if code == "seller_approval":
-        assert cancel.deadline is not None
-        return (
-            f"More than {days(engine.CANCEL_IMMEDIATE)} have passed since payment, so the seller must approve "
-            f"your request; if they do not answer by {format_moment(cancel.deadline)}, the order is "
-            "cancelled automatically."
-        )
-    if code in ("shipped", "completed"):
-        already = "has already been shipped" if code == "shipped" else "is already completed"
-        refuse = "refuse the delivery or " if code == "shipped" else ""
-        alternative = cancel.alternative
-        if alternative == "open_dispute":
-            instead = "your open dispute is the way to a refund"
-        elif alternative == "refunded":
-            instead = "it has already been refunded"
-        elif alternative == "dispute_until" and dispute.closes_at is not None:
-            instead = f"you can {refuse}open a dispute until {format_moment(dispute.closes_at)}"
-        elif alternative == "dispute_from" and dispute.opens_at is not None:
-            instead = f"you can {refuse}open a dispute from {format_moment(dispute.opens_at)}"
-        else:
-            instead = "please contact the seller"
-        return f"The order {already}, so it can't be cancelled; {instead}."
-    if code == "cancelled":
-        return "This order is already cancelled."
-    return "This order is closed, so there is nothing left to cancel."
-
-
-def dispute_reason(order: Order, dispute: DisputeDecision) -> str:
-    if dispute.code == "appeal":
-        assert dispute.appeal_until is not None
-        closed_at = dispute.appeal_until - engine.APPEAL_WINDOW
-        opens, closes = dispute.opens_at, dispute.closes_at
-        if dispute.allowed and closes is not None:
-            also = f", or open a new dispute until {format_moment(closes)}"
-        elif dispute.window in _OPENS_LATER and opens is not None and closes is not None:
-            also = f"; a new dispute can be opened from {format_moment(opens)} until {format_moment(closes)}"
-        else:
-            also = ""
-        return (
-            f"Your dispute closed on {format_moment(closed_at)}: you can appeal its result until "
-            f"{format_moment(dispute.appeal_until)}{also}."
-        )
-    return _dispute_window_reason(order, dispute.code, dispute)
-
-
 _OPENS_LATER: tuple[DisputeCode, ...] = (
     "awaiting_delivery_deadline",
     "opens_later_abnormal_logistics",
@@ -359,112 +380,51 @@ _OPENS_LATER: tuple[DisputeCode, ...] = (
 )
 
 
-def _dispute_window_reason(order: Order, code: DisputeCode, dispute: DisputeDecision) -> str:
-    if code in ("open_dispute_awaiting_seller", "open_dispute_escalated"):
-        assert dispute.seller_response_by is not None
-        respond_by = format_moment(dispute.seller_response_by)
-        if code == "open_dispute_awaiting_seller":
-            return (
-                f"You already have an open dispute: the seller has until {respond_by} to respond, "
-                "and if they don't, you are refunded automatically."
-            )
-        return (
-            f"You already have an open dispute; the seller's {days(engine.SELLER_DISPUTE_REPLY)} ended on "
-            f"{respond_by}, so if you have not agreed, our dispute team is stepping in."
-        )
-    if code == "refunded":
-        return "This order has already been refunded, so a dispute can't be opened."
-    if code == "not_shipped":
-        return "A dispute can only be opened once the order has shipped; until then you can ask to cancel it."
-    if code == "order_inactive":
-        return f"This order is {order.status}, so a dispute can't be opened."
-    opens, closes = dispute.opens_at, dispute.closes_at
-    assert opens is not None
-    assert closes is not None
-    logistics = _LOGISTICS_PHRASES.get(order.logistics, "")
-    if code == "awaiting_delivery_deadline":
-        return (
-            "Your parcel is on its way with normal tracking, so you can open a dispute once the delivery "
-            f"deadline passes, from {format_moment(opens)} until {format_moment(closes)}."
-        )
-    if code == "opens_later_abnormal_logistics":
-        return (
-            f"As {logistics}, you can open a dispute from {format_moment(opens)} ({_opening_day()}) "
-            f"until {format_moment(closes)}."
-        )
-    if code == "opens_later":
-        return f"You can open a dispute from {format_moment(opens)} ({_opening_day()}) until {format_moment(closes)}."
-    if code == "open_abnormal_logistics":
-        return f"As {logistics}, you can open a dispute now, until {format_moment(closes)}."
-    if code == "open":
-        return f"You can open a dispute now, until {format_moment(closes)}."
-    if code == "paypal_only":
-        assert dispute.paypal_until is not None
-        return (
-            f"The buyer protection period ended on {format_moment(closes)}, but as you paid with PayPal "
-            f"you can still open a PayPal dispute until {format_moment(dispute.paypal_until)}."
-        )
-    return f"The buyer protection period ended on {format_moment(closes)}, so please contact the seller for a solution."
+def _words(order: Order, *decisions: Model) -> dict[str, str]:
+    """What the sentences may say: the decisions' dates (written out), the order's and the rules'."""
+    words = {
+        "status": order.status,
+        "logistics": _LOGISTICS_PHRASES.get(order.logistics, ""),
+        "immediate_days": days(engine.CANCEL_IMMEDIATE),
+        "seller_days": days(engine.SELLER_DISPUTE_REPLY),
+        "free_return_days": str(engine.FREE_RETURN_WINDOW.days),
+        "refund_days": f"{engine.REFUND_MIN_BUSINESS_DAYS}-{engine.REFUND_MAX_BUSINESS_DAYS} business days",
+        # A window opening N days after shipping opens on the (N+1)th day.
+        "opening_day": f"the {ordinal(engine.DISPUTE_OPENS_AFTER_SHIPPING.days + 1)} day after shipping",
+    }
+    if order.refund is not None and order.refund.processed_at is not None:
+        words["processed_at"] = format_moment(order.refund.processed_at)
+    for decision in decisions:
+        for name, value in decision:
+            if isinstance(value, datetime):
+                words[name] = format_moment(value)
+    return words
+
+
+def cancel_reason(order: Order, decision: Decision) -> str:
+    cancel = decision.cancel
+    words = _words(order, decision.dispute, cancel)
+    words["refuse"] = "refuse the delivery or " if cancel.code == "shipped" else ""
+    if cancel.alternative is not None:
+        words["instead"] = CANCEL_ALTERNATIVES[cancel.alternative].format(**words)
+    return CANCEL_REASONS[cancel.code].format(**words)
+
+
+def dispute_reason(order: Order, dispute: DisputeDecision) -> str:
+    words = _words(order, dispute)
+    if dispute.code == "appeal" and dispute.appeal_until is not None:
+        words["dispute_closed_at"] = format_moment(dispute.appeal_until - engine.APPEAL_WINDOW)
+        also = "open" if dispute.allowed else "later" if dispute.window in _OPENS_LATER else None
+        words["also"] = APPEAL_ALSO[also].format(**words) if also else ""
+    return DISPUTE_REASONS[dispute.code].format(**words)
 
 
 def refund_reason(order: Order, refund: RefundDecision) -> str:
-    if refund.code == "none":
-        return "No refund has been started for this order."
-    if refund.code == "completed":
-        processed_at = order.refund.processed_at if order.refund is not None else None
-        assert processed_at is not None
-        return (
-            f"Your refund was completed on {format_moment(processed_at)}; if you can't see it, check your "
-            "account statement, as some banks book it on the purchase date."
-        )
-    assert refund.expected_by is not None
-    expected_by = format_moment(refund.expected_by)
-    if refund.code == "processing":
-        return f"Your refund is being processed and should reach you by {expected_by} ({_refund_days()})."
-    if refund.code == "overdue_card":
-        return (
-            f"Your refund was due by {expected_by}; please ask your bank to trace it with the ARN "
-            "(Acquirer Reference Number) shown on the order page."
-        )
-    return (
-        f"Your refund was due by {expected_by}; please check with your payment provider and contact us if "
-        "it still hasn't arrived."
-    )
+    return REFUND_REASONS[refund.code].format(**_words(order, refund))
 
 
 def return_reason(order: Order, ret: ReturnDecision) -> str:
-    code = ret.code
-    if code == "not_shipped":
-        return (
-            "The order hasn't shipped yet, so there is nothing to return; you can ask to cancel it instead."
-        )
-    if code == "order_inactive":
-        return f"This order is {order.status}, so there is nothing to return."
-    if code == "refunded":
-        return "This order has already been refunded, so a return can't be requested."
-    if code == "open_dispute":
-        return "You already have an open dispute; ask for a return (Refund & Return) within that dispute."
-    assert ret.closes_at is not None
-    closes = format_moment(ret.closes_at)
-    if code == "free_return":
-        return f"This item has Free Return, so you can return it free of charge until {closes}."
-    if code == "free_return_expired":
-        return (
-            f"The {engine.FREE_RETURN_WINDOW.days}-day Free Return period ended on "
-            f"{closes}; please contact the seller."
-        )
-    if code == "through_dispute":
-        return f"You can return the item by opening a dispute (Refund & Return) until {closes}."
-    if code == "through_dispute_later":
-        assert ret.opens_at is not None
-        return (
-            f"You can ask for a return through a dispute (Refund & Return) from {format_moment(ret.opens_at)} "
-            f"until {closes}."
-        )
-    return (
-        f"Returns go through a dispute, and the buyer protection period ended on {closes}; "
-        "please contact the seller."
-    )
+    return RETURN_REASONS[ret.code].format(**_words(order, ret))
 
 
 # --- agent assist: drafts in the same words ---------------------------------------------------

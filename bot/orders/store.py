@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import db
 from bot.errors import InvalidField, SupportbotError, UsageError
-from bot.schemas.base import revalidated, utc_now
+from bot.schemas.base import check_one_of, revalidated, utc_now
 from bot.schemas.conversations import CHANNELS, TICKET_STATUSES, Channel, Ticket, TicketStatus
 from bot.schemas.customers import Customer, phone_digits
 from bot.schemas.orders import Order
@@ -158,8 +158,7 @@ class OrderStore:
         """
         if not session_id or not session_id.strip():
             raise UsageError("session_id: is required")
-        if channel not in CHANNELS:
-            raise UsageError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        check_one_of("channel", channel, CHANNELS)
         reason = (reason or "").strip()
         if not reason:
             raise UsageError("reason: is required")
@@ -196,13 +195,13 @@ class OrderStore:
         """Tickets oldest first: the handoff queue serves whoever has waited longest."""
         query = select(db.tickets).order_by(db.tickets.c.created_at, db.tickets.c.ticket_id)
         if status is not None:
-            _check_ticket_status(status)
+            check_one_of("status", status, TICKET_STATUSES)
             query = query.where(db.tickets.c.status == status)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_ticket(row) for row in conn.execute(query)]
 
     def update_ticket(self, ticket_id: str, status: TicketStatus) -> Ticket:
-        _check_ticket_status(status)
+        check_one_of("status", status, TICKET_STATUSES)
 
         def write(conn: Connection) -> Ticket:
             result = conn.execute(
@@ -293,24 +292,9 @@ class OrderStore:
         return None if row is None else _ticket(row)
 
 
-def _check_ticket_status(status: str) -> None:
-    if status not in TICKET_STATUSES:
-        raise UsageError(f"status: {status!r} is not one of {', '.join(TICKET_STATUSES)}")
-
-
 def _customer(row: Row) -> Customer:
-    return Customer(customer_id=row.customer_id, name=row.name, email=row.email, phone=row.phone)
+    return Customer.from_fields(row._mapping)
 
 
 def _ticket(row: Row) -> Ticket:
-    return Ticket(
-        ticket_id=row.ticket_id,
-        session_id=row.session_id,
-        channel=row.channel,
-        customer_id=row.customer_id,
-        reason=row.reason,
-        status=row.status,
-        transcript=list(row.transcript or []),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return Ticket.from_fields(row._mapping)

@@ -8,7 +8,7 @@ input is taken as UTC (SQLite hands naive values back). One place per limit: the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -30,6 +30,12 @@ ITEM_TITLE_MAX_CHARS = 200
 CURRENCY_CHARS = 3
 ASSIST_TEXT_MAX_CHARS = 10_000
 ASSIST_MAX_MESSAGES = 200
+
+
+def check_one_of(field: str, value: object, choices: Sequence[str]) -> None:
+    """``InvalidField`` unless ``value`` is one of ``choices`` (the wording of every choice field)."""
+    if value not in choices:
+        raise InvalidField(field, f"{value!r} is not one of {', '.join(choices)}")
 
 
 def utc_now() -> datetime:
@@ -108,6 +114,11 @@ class Model(BaseModel):
         """The JSON document (dates as strings): what the CLI prints and the database stores."""
         data: dict[str, Any] = json.loads(self.json(**options))
         return data
+
+    @classmethod
+    def from_fields(cls: type[M], values: Mapping[str, Any], **overrides: Any) -> M:
+        """The model from the entries of ``values`` that are its fields (a database row has more)."""
+        return cls(**{name: values[name] for name in cls.__fields__ if name in values}, **overrides)
 
     @classmethod
     def from_json(cls: type[M], data: Any) -> M:
@@ -190,11 +201,3 @@ def revalidated(instance: M) -> M:
         raise first_error(error) from None
     except (TypeError, ValueError) as error:
         raise InvalidField(cls.__name__.lower(), f"is not valid JSON data ({error})") from None
-
-
-def optional_text(value: str | None) -> str | None:
-    """Blank -> None, otherwise the text without surrounding whitespace."""
-    if value is None:
-        return None
-    text = value.strip()
-    return text or None

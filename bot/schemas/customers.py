@@ -43,6 +43,15 @@ def phone_digits(phone: str) -> str:
     return digits
 
 
+def _blank_is_none(value: Any) -> str | None:
+    """Optional text from a shop: missing or blank is None, anything but text is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value.strip() or None
+
+
 class Customer(Model):
     customer_id: CustomerId
     name: Name
@@ -51,29 +60,17 @@ class Customer(Model):
 
     @validator("email", pre=True)
     def _email(cls, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError("must be a string")
-        email = value.strip()
-        if not email:
-            return None
-        if len(email) > EMAIL_MAX_CHARS or not _EMAIL.match(email):
+        email = _blank_is_none(value)
+        if email is not None and (len(email) > EMAIL_MAX_CHARS or not _EMAIL.match(email)):
             raise ValueError(f"{email!r} is not an email address")
         return email
 
     @validator("phone", pre=True)
     def _phone(cls, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError("must be a string")
-        phone = value.strip()
-        if not phone:
-            return None
-        if (
-            len(phone) > PHONE_MAX_CHARS
-            or not PHONE_MIN_DIGITS <= len(phone_digits(phone)) <= PHONE_MAX_DIGITS
+        phone = _blank_is_none(value)
+        digits = len(phone_digits(phone or ""))
+        if phone is not None and (
+            len(phone) > PHONE_MAX_CHARS or not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS
         ):
             raise ValueError(f"{phone!r} is not an international phone number like +4915112345678")
         return phone

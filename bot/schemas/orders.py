@@ -21,6 +21,7 @@ from bot.schemas.base import (
     ITEM_TITLE_MAX_CHARS,
     Model,
     UtcDateTime,
+    check_one_of,
 )
 
 OrderStatus = Literal[
@@ -58,8 +59,7 @@ def one_of(choices: tuple[str, ...], default: str | None = None) -> Callable[[An
     def check(value: Any) -> Any:
         if value is None:
             return default
-        if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        check_one_of("", value, choices)
         return value
 
     return check
@@ -145,31 +145,26 @@ class Refund(Model):
     _status = validator("status", pre=True, allow_reuse=True)(one_of(("processing", "completed")))
 
 
-class Order(Model):
+class OrderFacts(Model):
+    """What a buyer sees of an order: the full order and the order card share these fields."""
+
     order_id: OrderId
-    customer_id: OrderId
     status: OrderStatus
     created_at: UtcDateTime
     paid_at: UtcDateTime | None = None
-    payment_method: PaymentMethod | None = None
     shipped_at: UtcDateTime | None = None
     delivery_deadline: UtcDateTime | None = Field(
         default=None, description="Promised delivery date (may be ahead)."
     )
     received_confirmed_at: UtcDateTime | None = None
     logistics: Logistics = "normal"
-    dispute: Dispute | None = None
-    refund: Refund | None = None
-    free_return: StrictBool = False
     amount: Money = Field(
         default=Decimal("0.00"), description='Decimal string with two places, e.g. "49.90".'
     )
     currency: str = Field(default="USD", description="ISO 4217 code, e.g. EUR.")
-    items: tuple[Item, ...] = ()
 
     _status = validator("status", pre=True, allow_reuse=True)(one_of(STATUSES))
     _logistics = validator("logistics", pre=True, allow_reuse=True)(one_of(LOGISTICS, "normal"))
-    _payment = validator("payment_method", pre=True, allow_reuse=True)(one_of(PAYMENT_METHODS))
 
     @validator("currency", pre=True)
     def _currency(cls, value: Any) -> str:
@@ -179,6 +174,17 @@ class Order(Model):
         if len(text) != CURRENCY_CHARS or not text.isalpha():
             raise ValueError("must be a 3-letter currency code")
         return text
+
+
+class Order(OrderFacts):
+    customer_id: OrderId
+    payment_method: PaymentMethod | None = None
+    dispute: Dispute | None = None
+    refund: Refund | None = None
+    free_return: StrictBool = False
+    items: tuple[Item, ...] = ()
+
+    _payment = validator("payment_method", pre=True, allow_reuse=True)(one_of(PAYMENT_METHODS))
 
     @root_validator(skip_on_failure=True)
     def _dates_fit_the_status(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -225,20 +231,10 @@ class Order(Model):
         return self.refund is not None and self.refund.status == "completed"
 
 
-class OrderSummary(Model):
+class OrderSummary(OrderFacts):
     """The ``order`` object of an order-status reply: what a card shows, nothing internal."""
 
-    order_id: str
-    status: OrderStatus
     status_label: str
-    created_at: UtcDateTime
-    paid_at: UtcDateTime | None = None
-    shipped_at: UtcDateTime | None = None
-    delivery_deadline: UtcDateTime | None = None
-    received_confirmed_at: UtcDateTime | None = None
-    logistics: Logistics
     dispute: DisputeStatus | None = None
     refund: RefundStatus | None = None
-    amount: Money
-    currency: str
     items: list[ItemLine]

@@ -24,6 +24,7 @@ from bot.orders.store import OrderStore
 from bot.schemas.base import isoformat_z
 from bot.schemas.customers import Customer
 from bot.schemas.orders import Order
+from bot.search import SearchResponse, SearchResult
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 BUYER = "C-ANA"
@@ -107,19 +108,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderStore]:
     db.dispose_engine(url)
 
 
-@dataclass(frozen=True)
-class FakeResult:
-    article: Article
-    score: float
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    query: str
-    results: list[FakeResult]
-    confident: bool
-
-
 def article(article_id: str, title: str, answer: str = "", category: str = "Refund") -> Article:
     return Article(
         id=article_id,
@@ -146,10 +134,10 @@ class FakeSearcher:
     results: list[Article] = field(default_factory=lambda: list(ARTICLES))
     queries: list[str] = field(default_factory=list)
 
-    def search(self, query: str, k: int = 5) -> FakeResponse:
+    def search(self, query: str, k: int = 5) -> SearchResponse:
         self.queries.append(query)
-        hits = [FakeResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]
-        return FakeResponse(query, hits, self.confident and bool(hits))
+        hits = [SearchResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]
+        return SearchResponse(query, hits, self.confident and bool(hits))
 
 
 @pytest.fixture

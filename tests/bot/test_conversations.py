@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
-from bot import db
 from bot.conversations import ConversationLog
 from bot.errors import UsageError
 from bot.schemas.conversations import AgentMessage
 
 START = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A migrated database for this module; PostgreSQL gets a schema of its own, dropped after."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{request.getfixturevalue('tmp_path_factory').mktemp('db') / 'log.db'}"
-        db.migrate(url)
-        yield url
-        db.dispose_engine(url)
-        return
-    base = request.getfixturevalue("pg_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with db.get_engine(base).begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    url_text = url.render_as_string(hide_password=False)
-    try:
-        db.migrate(url_text)
-        yield url_text
-    finally:
-        db.dispose_engine(url_text)
-        with db.get_engine(base).begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = db.get_engine(db_url)
-    with engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    return engine
 
 
 class Clock:

@@ -1,8 +1,4 @@
-"""The MiniLM sentence featurizer on Rasa messages (loads the embedding model: marked slow).
-
-Rasa is imported inside the tests, not at collection, so a run that deselects ``slow`` tests
-does not pay for importing it.
-"""
+"""The MiniLM sentence featurizer on Rasa messages (loads the embedding model; see conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,14 +9,6 @@ import pytest
 
 if TYPE_CHECKING:
     from nlu_components.minilm_featurizer import MiniLMSentenceFeaturizer
-
-pytestmark = pytest.mark.slow
-
-
-def Message(**kwargs: Any) -> Any:  # stands in for Rasa's class, imported on first use
-    from rasa.shared.nlu.training_data.message import Message as RasaMessage
-
-    return RasaMessage(**kwargs)
 
 
 def make(config: dict | None = None) -> MiniLMSentenceFeaturizer:
@@ -42,7 +30,7 @@ def sentence_vector(message: Any) -> np.ndarray:
     return sentence.features[0]
 
 
-def test_adds_one_scaled_sentence_feature_per_message() -> None:
+def test_adds_one_scaled_sentence_feature_per_message(Message: Any) -> None:
     messages = [Message(data={"text": "where is my parcel"}), Message(data={"intent": "greet"})]
     make().process(messages)
     vector = sentence_vector(messages[0])
@@ -52,14 +40,14 @@ def test_adds_one_scaled_sentence_feature_per_message() -> None:
     assert messages[1].get_dense_features("text") == (None, None)  # no text, no features
 
 
-def test_weight_scales_the_features() -> None:
+def test_weight_scales_the_features(Message: Any) -> None:
     light, heavy = Message(data={"text": "refund please"}), Message(data={"text": "refund please"})
     make({"weight": 1.0}).process([light])
     make({"weight": 2.0}).process([heavy])
     assert np.allclose(sentence_vector(heavy), 2 * sentence_vector(light), atol=1e-4)
 
 
-def test_paraphrases_are_closer_than_unrelated_requests() -> None:
+def test_paraphrases_are_closer_than_unrelated_requests(Message: Any) -> None:
     texts = ["goodbye", "farewell, see you", "what should I cook for dinner"]
     messages = [Message(data={"text": text}) for text in texts]
     from rasa.shared.nlu.training_data.training_data import TrainingData

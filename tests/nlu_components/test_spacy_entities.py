@@ -1,8 +1,4 @@
-"""The Rasa graph component around bot.entities, on real Rasa Message objects.
-
-Rasa (and TensorFlow with it) is imported inside the tests, not at collection, so a run that
-deselects ``slow`` tests does not pay for it.
-"""
+"""The Rasa graph component around bot.entities, on real Rasa Message objects (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +8,6 @@ import pytest
 
 if TYPE_CHECKING:
     from nlu_components.spacy_entities import SupportbotEntityExtractor
-
-pytestmark = pytest.mark.slow
-
-
-def Message(**kwargs: Any) -> Any:  # stands in for Rasa's class, imported on first use
-    from rasa.shared.nlu.training_data.message import Message as RasaMessage
-
-    return RasaMessage(**kwargs)
 
 
 def make(config: dict | None = None) -> SupportbotEntityExtractor:
@@ -33,7 +21,7 @@ def make(config: dict | None = None) -> SupportbotEntityExtractor:
     )
 
 
-def test_process_adds_entities_with_extractor_name() -> None:
+def test_process_adds_entities_with_extractor_name(Message: Any) -> None:
     message = Message(data={"text": "refund $12.50 for order #1001, mail jane@example.com"})
     make().process([message])
     assert message.get("entities") == [
@@ -63,7 +51,7 @@ def test_process_adds_entities_with_extractor_name() -> None:
     assert "entities" in message.as_dict(only_output_properties=True)
 
 
-def test_process_keeps_entities_from_earlier_components() -> None:
+def test_process_keeps_entities_from_earlier_components(Message: Any) -> None:
     earlier = {"entity": "order_id", "value": "7", "start": 0, "end": 1, "extractor": "Other"}
     message = Message(data={"text": "call +14155550134", "entities": [earlier]})
     make().process([message])
@@ -71,7 +59,7 @@ def test_process_keeps_entities_from_earlier_components() -> None:
     assert [e["entity"] for e in message.get("entities")] == ["order_id", "phone"]
 
 
-def test_process_handles_many_messages_and_odd_ones() -> None:
+def test_process_handles_many_messages_and_odd_ones(Message: Any) -> None:
     messages = [
         Message(data={"text": "where is 8123456789012"}),
         Message(data={"text": ""}),
@@ -87,7 +75,7 @@ def test_process_handles_many_messages_and_odd_ones() -> None:
     assert messages[4].get("entities") == []  # beyond the truncation limit
 
 
-def test_config_can_narrow_the_labels() -> None:
+def test_config_can_narrow_the_labels(Message: Any) -> None:
     message = Message(data={"text": "order 1001 on 2026-03-01"})
     make({"entities": ["date"]}).process([message])
     assert [e["entity"] for e in message.get("entities")] == ["date"]
