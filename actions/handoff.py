@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import SupportAction, channel_of, identity_events, verified_customer_id
 from bot.assistant import replies
+from bot.schemas.base import isoformat_z
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def transcript(tracker: Tracker, limit: int = TRANSCRIPT_TURNS) -> list[dict[str
         turn: dict[str, Any] = {"role": "customer" if kind == "user" else "bot", "text": text}
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
-            turn["at"] = datetime.fromtimestamp(timestamp, timezone.utc).isoformat().replace("+00:00", "Z")
+            turn["at"] = isoformat_z(datetime.fromtimestamp(timestamp, timezone.utc))
         if kind == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if intent:
@@ -45,7 +46,7 @@ def transcript(tracker: Tracker, limit: int = TRANSCRIPT_TURNS) -> list[dict[str
 
 def handoff_reason(tracker: Tracker) -> str:
     """Why the buyer wants a person, as far as the bot knows: the topic before the request."""
-    topic: Optional[str] = None
+    topic: str | None = None
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue

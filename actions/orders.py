@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from abc import abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -32,26 +32,26 @@ from actions.common import (
 )
 from actions.services import Services, default_services
 from bot.assistant import replies
-from bot.orders.schema import Order
+from bot.intents import ACTION_FOR_CHECK, OrderCheck, intents_for
+from bot.schemas.decisions import Check
+from bot.schemas.orders import Order
 
 log = logging.getLogger(__name__)
 
-# The buyer questions each check answers (data/rules.yml); the latest of them is the question
-# the help center answers for a buyer who is not signed in.
-CHECK_INTENTS = {
-    "status": ("track_order", "inform_order_id"),
-    "cancel": ("cancel_order",),
-    "dispute": ("open_dispute", "order_not_received"),
-    "refund": ("request_refund", "refund_status"),
-    "return": ("return_item", "item_not_as_described"),
-}
 RECENT_ORDER_BUTTONS = 5
 
 
 class OrderAction(SupportAction):
-    """An answer about one of the buyer's orders (``check`` names which, as in requested_check)."""
+    """An answer about one of the buyer's orders (``check`` names which, as in requested_check).
 
-    check: str
+    The action's name and the buyer questions it answers come from ``bot.intents``; the latest of
+    those questions is what the help center answers for a buyer who is not signed in.
+    """
+
+    check: OrderCheck
+
+    def name(self) -> str:
+        return ACTION_FOR_CHECK[self.check]
 
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -60,23 +60,21 @@ class OrderAction(SupportAction):
         customer_id = verified_customer_id(tracker)
         if customer_id is None:
             dispatcher.utter_message(text=replies.SIGN_IN_ARTICLES)
-            question = (
-                last_question(tracker, CHECK_INTENTS[self.check]) or replies.CHECK_QUESTIONS[self.check]
-            )
+            question = last_question(tracker, intents_for(self.check)) or replies.CHECK_QUESTIONS[self.check]
             answer_from_articles(dispatcher, self.services.searcher(), question)
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", None)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", None)]
 
         order_id = parse_order_id(tracker.get_slot("order_id"))
         if order_id is None:
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
 
         order = self.services.store().get_customer_order(customer_id, order_id)
         if order is None:
             dispatcher.utter_message(text=replies.ORDER_NOT_FOUND)
-            return events + [SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
 
         self.answer(dispatcher, order)
-        return events + [SlotSet("order_id", order.order_id), SlotSet("requested_check", None)]
+        return [*events, SlotSet("order_id", order.order_id), SlotSet("requested_check", None)]
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
@@ -89,9 +87,6 @@ class OrderAction(SupportAction):
 class ActionOrderStatus(OrderAction):
     check = "status"
 
-    def name(self) -> str:
-        return "action_order_status"
-
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
         dispatcher.utter_message(
             text=replies.status_text(order, self.services.now()), json_message=replies.status_payload(order)
@@ -99,42 +94,32 @@ class ActionOrderStatus(OrderAction):
 
 
 class EligibilityAction(OrderAction):
-    """Answers from the eligibility engine's decision for the order, now."""
+    """Answers from the eligibility engine's decision for the order, now, in the renderer's words."""
+
+    check: Check
 
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
-        decision = self.services.evaluate(order, self.services.now())
+        verdicts = replies.eligibility(order, self.services.evaluate(order, self.services.now()))
         dispatcher.utter_message(
-            text=replies.check_text(self.check, order, decision),
-            json_message=replies.check_payload(self.check, order, decision),
+            text=replies.check_text(self.check, order, verdicts),
+            json_message=replies.check_payload(self.check, order, verdicts),
         )
 
 
 class ActionCheckCancel(EligibilityAction):
     check = "cancel"
 
-    def name(self) -> str:
-        return "action_check_cancel"
-
 
 class ActionCheckDispute(EligibilityAction):
     check = "dispute"
-
-    def name(self) -> str:
-        return "action_check_dispute"
 
 
 class ActionCheckRefund(EligibilityAction):
     check = "refund"
 
-    def name(self) -> str:
-        return "action_check_refund"
-
 
 class ActionCheckReturn(EligibilityAction):
     check = "return"
-
-    def name(self) -> str:
-        return "action_check_return"
 
 
 class ActionAskOrderId(SupportAction):
@@ -180,7 +165,7 @@ class ActionAskOrderId(SupportAction):
 class ValidateOrderForm(FormValidationAction):
     """Accepts an order number only when it is one of the verified customer's orders."""
 
-    def __init__(self, services: Optional[Services] = None) -> None:
+    def __init__(self, services: Services | None = None) -> None:
         self._services = services
 
     @property

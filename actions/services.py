@@ -9,49 +9,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.schemas.base import utc_now
 
 if TYPE_CHECKING:
+    from bot.assist import Searcher
     from bot.config import Settings
-    from bot.orders.schema import Order
+    from bot.orders.store import OrderStore
+    from bot.schemas.decisions import Decision
+    from bot.schemas.orders import Order
 
 
-class OrderStoreLike(Protocol):
-    """The part of ``bot.orders.store.OrderStore`` the actions use (buyer-facing, customer-scoped)."""
-
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]: ...
-
-    def list_customer_orders(self, customer_id: str) -> list[Order]: ...
-
-    def create_ticket(
-        self,
-        session_id: str,
-        channel: str,
-        customer_id: Optional[str],
-        reason: str,
-        transcript: list[dict[str, Any]],
-    ) -> Any: ...
+Evaluator = Callable[["Order", datetime], "Decision"]
 
 
-class SearcherLike(Protocol):
-    """``bot.search.Searcher``: ``search(query, k)`` returns a ``SearchResponse``."""
-
-    def search(self, query: str, k: int = 5) -> Any: ...
-
-
-Evaluator = Callable[["Order", datetime], dict[str, Any]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def evaluate_order(order: Order, now: datetime) -> dict[str, Any]:
-    """The eligibility decision as JSON (``bot.policy.evaluate(order, now).to_dict()``)."""
+def evaluate_order(order: Order, now: datetime) -> Decision:
+    """``bot.policy.evaluate``, imported on the first order question."""
     from bot.policy import evaluate
 
-    return evaluate(order, now).to_dict()
+    return evaluate(order, now)
 
 
 class Services:
@@ -60,11 +38,11 @@ class Services:
     def __init__(
         self,
         *,
-        settings: Optional[Settings] = None,
-        store: Optional[OrderStoreLike] = None,
-        searcher: Optional[SearcherLike] = None,
-        evaluator: Optional[Evaluator] = None,
-        clock: Optional[Callable[[], datetime]] = None,
+        settings: Settings | None = None,
+        store: OrderStore | None = None,
+        searcher: Searcher | None = None,
+        evaluator: Evaluator | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -82,7 +60,7 @@ class Services:
             self._settings = get_settings()
         return self._settings
 
-    def store(self) -> OrderStoreLike:
+    def store(self) -> OrderStore:
         with self._lock:
             if self._store is None:
                 from bot.orders.store import OrderStore
@@ -90,7 +68,7 @@ class Services:
                 self._store = OrderStore.from_url(self.settings.database_url)
             return self._store
 
-    def searcher(self) -> SearcherLike:
+    def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
                 from bot.search import load_searcher
@@ -99,7 +77,7 @@ class Services:
             return self._searcher
 
 
-_default: Optional[Services] = None
+_default: Services | None = None
 _default_lock = threading.Lock()
 
 

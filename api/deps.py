@@ -1,31 +1,36 @@
-"""The gateway's services, built once per app from ``Settings`` and handed to routes as dependencies.
+"""The gateway's composition root: the services built once per app, and one typed dependency each.
 
 ``build_services(settings)`` makes the real ones; tests pass fakes for any of them (a Rasa
 stand-in behind an httpx transport, a small searcher, a fixed clock) through the same function.
+Routes declare the one service they use (``ChatDep``, ``StoreDep``, ...), never the container.
 Heavy objects (the embedding model and FAISS index, the article list) load on first use.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Annotated, Any, Callable, Coroutine, Generic, Optional, TypeVar
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
 
 import httpx
 from fastapi import Depends, Header, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
-from api.conversation import ConversationService
 from api.ratelimit import RateLimiter
 from api.security import check_admin
 from api.telemetry import Metrics
-from bot.assist import AssistService
+from bot.assist import AssistService, Judge, Searcher
 from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
+from bot.chat import ChatService
 from bot.config import Settings, parse_rate_limit
+from bot.conversations import ConversationLog
+from bot.corpus import Article
+from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient
+from bot.schemas.base import utc_now
 
 T = TypeVar("T")
 
@@ -37,7 +42,7 @@ class Lazy(Generic[T]):
     def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
         self._lock = threading.Lock()
-        self._value: Optional[T] = None
+        self._value: T | None = None
         self._built = False
 
     def get(self) -> T:
@@ -53,67 +58,31 @@ class Lazy(Generic[T]):
         return self._built
 
 
-class AssistCache:
-    """The console refreshes the open conversation every few seconds; assist (Rasa parse and an
-    embedding search) only runs again when the conversation has a new message. Entries are
-    tasks, so a slow first computation (the model still loading) keeps going between refreshes."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._tasks: OrderedDict[tuple[Any, ...], asyncio.Task[Any]] = OrderedDict()
-
-    def task(self, key: tuple[Any, ...], start: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
-        found = self._tasks.get(key)
-        if found is not None and found.done() and (found.cancelled() or found.exception() is not None):
-            found = None  # a failure is reported once, then retried on the next refresh
-        if found is None:
-            found = asyncio.ensure_future(start())
-            self._tasks[key] = found
-        self._tasks.move_to_end(key)
-        while len(self._tasks) > self.size:
-            self._tasks.popitem(last=False)
-        return found
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class Services:
     settings: Settings
     rasa: RasaClient
-    store: Any  # bot.orders.store.OrderStore
-    conversations: Any  # bot.conversations.ConversationLog
-    searcher: Lazy[Any]  # bot.search.Searcher
-    articles: Lazy[dict[str, Any]]  # article id -> bot.corpus.Article
-    evaluate: Callable[[Any, datetime], Any]  # bot.policy.evaluate
+    store: OrderStore
+    conversations: ConversationLog
+    searcher: Lazy[Searcher]
+    articles: Lazy[dict[str, Article]]
+    judge: Judge
     assist: AssistService
-    chat: ConversationService
+    chat: ChatService
     metrics: Metrics
-    limiter: Optional[RateLimiter]
+    limiter: RateLimiter | None
     clock: Callable[[], datetime] = utc_now
-    whatsapp: Optional[WhatsAppCloudClient] = None
-    assist_cache: AssistCache = field(default_factory=AssistCache)
-    twilio: Optional[TwilioClient] = None
-    _closers: list[Callable[[], Any]] = field(default_factory=list)
+    whatsapp: WhatsAppCloudClient | None = None
+    twilio: TwilioClient | None = None
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for close in self._closers:
             await close()
 
 
-def _default_store(settings: Settings) -> tuple[Any, Any]:
-    from bot.conversations import ConversationLog
-    from bot.db import get_engine
-    from bot.orders.store import OrderStore
-
-    engine = get_engine(settings.database_url)
-    return OrderStore(engine), ConversationLog(engine)
-
-
-def _default_searcher(settings: Settings) -> Callable[[], Any]:
-    def load() -> Any:
+def _default_searcher(settings: Settings) -> Callable[[], Searcher]:
+    def load() -> Searcher:
         from bot.search import load_searcher
 
         return load_searcher(settings)
@@ -121,19 +90,13 @@ def _default_searcher(settings: Settings) -> Callable[[], Any]:
     return load
 
 
-def _default_articles(settings: Settings) -> Callable[[], dict[str, Any]]:
-    def load() -> dict[str, Any]:
-        from bot.corpus import load_articles
+def _default_articles(settings: Settings) -> Callable[[], dict[str, Article]]:
+    def load() -> dict[str, Article]:
+        from bot.corpus import articles_by_id, load_articles
 
-        return {article.id: article for article in load_articles(settings.articles_file)}
+        return articles_by_id(load_articles(settings.articles_file))
 
     return load
-
-
-def _default_evaluate(order: Any, now: datetime) -> Any:
-    from bot.policy import evaluate
-
-    return evaluate(order, now)
 
 
 def _default_extract_order_ids(text: str) -> list[str]:
@@ -142,32 +105,40 @@ def _default_extract_order_ids(text: str) -> list[str]:
     return [entity.value for entity in extract_entities(text) if entity.label == "order_id"]
 
 
+def _default_judge() -> Judge:
+    from bot.assistant.replies import judge
+
+    return judge
+
+
 def build_services(
     settings: Settings,
     *,
-    rasa_transport: Optional[httpx.AsyncBaseTransport] = None,
-    store: Any = None,
-    conversations: Any = None,
-    searcher: Optional[Callable[[], Any]] = None,
-    articles: Optional[Callable[[], dict[str, Any]]] = None,
-    evaluate: Optional[Callable[[Any, datetime], Any]] = None,
-    extract_order_ids: Optional[Callable[[str], list[str]]] = None,
+    rasa_transport: httpx.AsyncBaseTransport | None = None,
+    store: OrderStore | None = None,
+    conversations: ConversationLog | None = None,
+    searcher: Callable[[], Searcher] | None = None,
+    articles: Callable[[], dict[str, Article]] | None = None,
+    judge: Judge | None = None,
+    extract_order_ids: Callable[[str], list[str]] | None = None,
     clock: Callable[[], datetime] = utc_now,
-    channel_transport: Optional[httpx.AsyncBaseTransport] = None,
-    metrics: Optional[Metrics] = None,
+    channel_transport: httpx.AsyncBaseTransport | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Every argument after ``settings`` replaces one real service (tests); nothing heavy loads here."""
     if store is None or conversations is None:
-        default_store, default_log = _default_store(settings)
-        store = store if store is not None else default_store
-        conversations = conversations if conversations is not None else default_log
+        from bot.db import get_engine
+
+        engine = get_engine(settings.database_url)
+        store = store if store is not None else OrderStore(engine)
+        conversations = conversations if conversations is not None else ConversationLog(engine)
     rasa = RasaClient(
         settings.rasa_url,
         timeout=settings.http_timeout,
         action_server_url=settings.action_server_url,
         transport=rasa_transport,
     )
-    closers: list[Callable[[], Any]] = [rasa.aclose]
+    closers: list[Callable[[], Awaitable[None]]] = [rasa.aclose]
     whatsapp = None
     if settings.whatsapp_access_token:
         whatsapp = WhatsAppCloudClient(
@@ -187,20 +158,27 @@ def build_services(
             transport=channel_transport,
         )
         closers.append(twilio.aclose)
-    lazy_searcher: Lazy[Any] = Lazy(searcher or _default_searcher(settings))
-    evaluate = evaluate or _default_evaluate
+    lazy_searcher: Lazy[Searcher] = Lazy(searcher or _default_searcher(settings))
+    judge = judge or _default_judge()
     metrics = metrics or Metrics()
     rate = parse_rate_limit(settings.rate_limit)
     assist = AssistService(
         parse_intent=rasa.parse,
         searcher=lazy_searcher.get,
         store=store,
-        evaluate=evaluate,
+        judge=judge,
         now=clock,
         extract_order_ids=extract_order_ids or _default_extract_order_ids,
     )
-    chat = ConversationService(
-        rasa=rasa, conversations=conversations, metrics=metrics, whatsapp=whatsapp, twilio=twilio
+    chat = ChatService(
+        rasa=rasa,
+        conversations=conversations,
+        store=store,
+        metrics=metrics,
+        max_message_chars=settings.max_message_chars,
+        whatsapp=whatsapp,
+        twilio=twilio,
+        run_sync=run_in_threadpool,
     )
     return Services(
         settings=settings,
@@ -209,7 +187,7 @@ def build_services(
         conversations=conversations,
         searcher=lazy_searcher,
         articles=Lazy(articles or _default_articles(settings)),
-        evaluate=evaluate,
+        judge=judge,
         assist=assist,
         chat=chat,
         metrics=metrics,
@@ -222,7 +200,7 @@ def build_services(
 
 
 def get_services(request: Request) -> Services:
-    services: Optional[Services] = getattr(request.app.state, "services", None)
+    services: Services | None = getattr(request.app.state, "services", None)
     if services is None:  # only when the app runs without its lifespan
         raise HTTPException(503, "The gateway is still starting.")
     return services
@@ -231,8 +209,31 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def require_admin(services: ServicesDep, authorization: Annotated[Optional[str], Header()] = None) -> None:
-    check_admin(services.settings, authorization)
+def _part(get: Callable[[Services], T]) -> Callable[[Services], T]:
+    """A dependency giving a route one service of the app's, typed, instead of the whole container."""
+
+    def dependency(services: ServicesDep) -> T:
+        return get(services)
+
+    return dependency
+
+
+SettingsDep = Annotated[Settings, Depends(_part(lambda s: s.settings))]
+StoreDep = Annotated[OrderStore, Depends(_part(lambda s: s.store))]
+ConversationsDep = Annotated[ConversationLog, Depends(_part(lambda s: s.conversations))]
+ChatDep = Annotated[ChatService, Depends(_part(lambda s: s.chat))]
+AssistDep = Annotated[AssistService, Depends(_part(lambda s: s.assist))]
+MetricsDep = Annotated[Metrics, Depends(_part(lambda s: s.metrics))]
+RasaDep = Annotated[RasaClient, Depends(_part(lambda s: s.rasa))]
+ClockDep = Annotated[Callable[[], datetime], Depends(_part(lambda s: s.clock))]
+LimiterDep = Annotated[RateLimiter | None, Depends(_part(lambda s: s.limiter))]
+SearcherDep = Annotated[Lazy[Searcher], Depends(_part(lambda s: s.searcher))]
+ArticlesDep = Annotated[Lazy[dict[str, Article]], Depends(_part(lambda s: s.articles))]
+WhatsAppDep = Annotated[WhatsAppCloudClient | None, Depends(_part(lambda s: s.whatsapp))]
+
+
+def require_admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    check_admin(settings, authorization)
 
 
 AdminDep = Depends(require_admin)
@@ -242,11 +243,11 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(services: Services, *keys: str) -> None:
+def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
     """429 with ``Retry-After`` when any key (``ip:...``, ``session:...``) is over the limit."""
-    if services.limiter is None:
+    if limiter is None:
         return
-    wait = services.limiter.check(*keys)
+    wait = limiter.check(*keys)
     if wait is not None:
         raise HTTPException(
             429,

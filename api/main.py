@@ -11,28 +11,29 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Optional
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Services, build_services, utc_now
-from api.errors import install_error_handlers
+from api.deps import Services, build_services
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimitMiddleware
 from api.routes import admin, agent, assist, chat, faq, health, metrics, orders, pages, webhooks
 from api.routes.pages import STATIC_DIR
 from api.security import CUSTOMER_HASH_HEADER, CUSTOMER_ID_HEADER
 from api.telemetry import Metrics, MetricsMiddleware
 from bot.config import Settings, get_settings
+from bot.orders.store import OrderStore
+from bot.schemas.base import utc_now
 
 logger = logging.getLogger(__name__)
 
 WARM_UP_WAIT_SECONDS = 20.0
 
 
-def prepare_database(settings: Settings, store: Any) -> None:
+def prepare_database(settings: Settings, store: OrderStore) -> None:
     """Migrations are idempotent; an empty development database gets the demo shop's orders."""
     from bot.db import migrate
 
@@ -52,7 +53,7 @@ def _warm_up(services: Services) -> None:
         logger.warning("FAQ search not ready: %s", exc)
 
 
-def create_app(settings: Optional[Settings] = None, *, services: Optional[Services] = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services is not None else get_settings())
     settings.check_production_secrets()
     given = services
@@ -86,7 +87,7 @@ def create_app(settings: Optional[Settings] = None, *, services: Optional[Servic
     )
     install_error_handlers(app)
     for module in (chat, faq, orders, admin, assist, agent, webhooks, health, metrics, pages):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # The widget may be embedded on the shop's own domain: its calls are cross-origin, carry no

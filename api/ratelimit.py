@@ -10,7 +10,7 @@ import math
 import threading
 import time
 from collections import deque
-from typing import Callable, Optional
+from collections.abc import Callable
 
 
 class RateLimiter:
@@ -22,7 +22,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._calls = 0
 
-    def check(self, *keys: str) -> Optional[int]:
+    def check(self, *keys: str) -> int | None:
         """Records one request under every key; or, if any key is over its limit, records nothing
         and returns the whole seconds to wait (for ``Retry-After``)."""
         now = self._clock()

@@ -3,15 +3,14 @@
 - Buyers on the web: ``customer_hash`` must be the hex HMAC-SHA256 of ``customer_id`` under
   ``SUPPORTBOT_WIDGET_SECRET``; anything else makes the buyer anonymous.
 - Shop sync, agent console and agent assist: ``Authorization: Bearer SUPPORTBOT_ADMIN_TOKEN``.
-- Conversations: a session belongs to the channel and the verified customer of its first
-  message (``check_conversation_owner``).
+
+Who a conversation belongs to is a rule of the conversation service (``bot.chat``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Optional
 
 from fastapi import HTTPException, Request
 
@@ -25,9 +24,7 @@ def customer_hash(secret: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_customer(
-    settings: Settings, customer_id: Optional[str], given_hash: Optional[str]
-) -> Optional[str]:
+def verify_customer(settings: Settings, customer_id: str | None, given_hash: str | None) -> str | None:
     """The customer id when its hash is valid, else None (anonymous). No secret: nobody is verified."""
     secret = settings.widget_secret
     if not secret or not customer_id or not given_hash:
@@ -38,14 +35,14 @@ def verify_customer(
     return None
 
 
-def identity_from_request(settings: Settings, request: Request) -> Optional[str]:
+def identity_from_request(settings: Settings, request: Request) -> str | None:
     """The verified customer for GET-style calls: headers, or ``customer_id``/``customer_hash`` query parameters."""
     customer_id = request.headers.get(CUSTOMER_ID_HEADER) or request.query_params.get("customer_id")
     given_hash = request.headers.get(CUSTOMER_HASH_HEADER) or request.query_params.get("customer_hash")
     return verify_customer(settings, customer_id, given_hash)
 
 
-def check_admin(settings: Settings, authorization: Optional[str]) -> None:
+def check_admin(settings: Settings, authorization: str | None) -> None:
     """401 unless the bearer token is the admin token (and one is configured at all)."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if not settings.admin_token:
@@ -59,14 +56,3 @@ def check_admin(settings: Settings, authorization: Optional[str]) -> None:
         )
     if not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
         raise HTTPException(401, "The admin token was not accepted.", headers=challenge)
-
-
-def check_conversation_owner(conversation: Any, channel: str, customer_id: Optional[str]) -> None:
-    """403 when an existing conversation was started on another channel or by another customer
-    (an anonymous buyer counts as a different customer from a verified one)."""
-    if conversation is None:
-        return
-    if conversation.channel != channel or conversation.customer_id != customer_id:
-        raise HTTPException(
-            403, "This conversation belongs to someone else. Start a new conversation with a new session id."
-        )

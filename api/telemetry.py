@@ -82,6 +82,28 @@ class Metrics:
         score = csat.get("score")
         self.csat_score.set(float("nan") if score is None else float(score))
 
+    # bot.chat.ChatMetrics: what the conversation service reports.
+
+    def turn_received(self, channel: str) -> None:
+        self.turns.labels(channel).inc()
+
+    def rasa_answered(self, seconds: float) -> None:
+        self.rasa_latency.observe(seconds)
+
+    def rasa_failed(self) -> None:
+        self.rasa_errors.inc()
+
+    def intent_recognised(self, name: str, *, fallback: bool) -> None:
+        self.intents.labels(name).inc()
+        if fallback:
+            self.fallbacks.inc()
+
+    def handed_off(self, channel: str) -> None:
+        self.handoffs.labels(channel).inc()
+
+    def agent_replied(self, channel: str) -> None:
+        self.agent_replies.labels(channel).inc()
+
 
 class MetricsMiddleware:
     """Counts every response and times it, labelled by the route template (never the raw path)."""

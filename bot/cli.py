@@ -10,20 +10,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from bot.errors import SupportbotError, UsageError
 
-# Modules exposing ``register(commands, groups)``.
+# Modules exposing ``register(commands, groups)``: the product's own commands, then the operator
+# and ML tooling of ``tools/`` (named here, never imported by the core).
 AREAS = (
     "bot.corpus.cli",
     "bot.search.cli",
     "bot.orders.cli",
     "bot.policy.cli",
-    "bot.assistant.cli",
-    "bot.assistant.nlu_cli",
-    "bot.ops",
+    "tools.train",
+    "tools.nlu_eval",
+    "tools.search_eval",
+    "tools.bench_chat",
+    "tools.serve",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _group_help(group: argparse.ArgumentParser):
+def _group_help(group: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     def show(_args: argparse.Namespace) -> int:
         group.print_help(sys.stderr)
         return 2

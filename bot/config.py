@@ -7,9 +7,10 @@ start. ``make run`` generates random per-session secrets when none are set (see 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 from pydantic import BaseSettings, Field, validator
 
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
     db_url: str = Field("", description="SQLAlchemy URL for orders, tickets and conversations.")
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: Optional[str] = None
+    public_url: str | None = None
 
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
@@ -33,14 +34,14 @@ class Settings(BaseSettings):
     articles_path: Path = Path("data/faq/articles.yaml")
     models_dir: Path = Path("models")
 
-    widget_secret: Optional[str] = None
-    admin_token: Optional[str] = None
-    twilio_auth_token: Optional[str] = Field(None, env="TWILIO_AUTH_TOKEN")
-    twilio_account_sid: Optional[str] = Field(None, env="TWILIO_ACCOUNT_SID")
+    widget_secret: str | None = None
+    admin_token: str | None = None
+    twilio_auth_token: str | None = Field(default=None, env="TWILIO_AUTH_TOKEN")
+    twilio_account_sid: str | None = Field(default=None, env="TWILIO_ACCOUNT_SID")
     twilio_api_url: str = Field("https://api.twilio.com", env="TWILIO_API_URL")
-    whatsapp_verify_token: Optional[str] = Field(None, env="WHATSAPP_VERIFY_TOKEN")
-    whatsapp_app_secret: Optional[str] = Field(None, env="WHATSAPP_APP_SECRET")
-    whatsapp_access_token: Optional[str] = Field(None, env="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_verify_token: str | None = Field(default=None, env="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_app_secret: str | None = Field(default=None, env="WHATSAPP_APP_SECRET")
+    whatsapp_access_token: str | None = Field(default=None, env="WHATSAPP_ACCESS_TOKEN")
     whatsapp_api_url: str = Field("https://graph.facebook.com/v19.0", env="WHATSAPP_API_URL")
 
     rate_limit: str = "30/minute"
@@ -95,7 +96,7 @@ class Settings(BaseSettings):
             self.require_secret(name)
 
 
-def parse_rate_limit(value: str) -> Optional[tuple[int, float]]:
+def parse_rate_limit(value: str) -> tuple[int, float] | None:
     """'30/minute' -> (30, 60.0); 'off' -> None."""
     text = value.strip().lower()
     if text in {"off", "none", "0"}:
@@ -110,6 +111,36 @@ def parse_rate_limit(value: str) -> Optional[tuple[int, float]]:
     if count <= 0:
         raise ValueError("rate limit count must be positive")
     return count, seconds
+
+
+ENV_DEFAULTS_FILE = PROJECT_ROOT / "defaults.env"
+_ENV_LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
+
+
+@lru_cache(maxsize=1)
+def env_defaults() -> dict[str, str]:
+    """The process environment defaults of ``defaults.env`` (the Makefile and run.sh read it too).
+
+    Empty when the file is absent (an installed wheel without the repository): every default in
+    it is a safety or quietness setting, never one the product needs to run.
+    """
+    try:
+        lines = ENV_DEFAULTS_FILE.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        match = _ENV_LINE.match(line.strip())
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def apply_env_defaults(environ: MutableMapping[str, str] | None = None) -> None:
+    """Set every default of ``defaults.env`` that ``environ`` (the process environment) lacks."""
+    target = os.environ if environ is None else environ
+    for name, value in env_defaults().items():
+        target.setdefault(name, value)
 
 
 @lru_cache(maxsize=1)

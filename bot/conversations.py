@@ -14,73 +14,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, Row
 
 from bot import db
 from bot.errors import UsageError
-from bot.orders.schema import format_datetime
+from bot.schemas.base import SESSION_ID_MAX_CHARS, check_one_of, utc_now
+from bot.schemas.conversations import (
+    CHANNELS,
+    CONVERSATION_STATUSES,
+    ROLES,
+    Channel,
+    ChannelAddress,
+    Conversation,
+    ConversationStatus,
+    Message,
+    Role,
+)
 
-CHANNELS = ("web", "whatsapp")
-ROLES = ("customer", "bot", "agent")
-# "handoff": waiting in the queue for a person; "agent": a person is answering.
-STATUSES = ("bot", "handoff", "agent")
 MAX_LIST_LIMIT = 1000
 
 
-@dataclass(frozen=True)
-class Message:
-    id: int
-    session_id: str
-    role: str
-    text: str
-    data: Optional[dict[str, Any]]
-    created_at: datetime
-    helpful: Optional[bool] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The message as the agent console and the widget's polling endpoint show it."""
-        return {
-            "id": self.id,
-            "role": self.role,
-            "text": self.text,
-            "data": self.data,
-            "created_at": format_datetime(self.created_at),
-        }
-
-
-@dataclass(frozen=True)
-class Conversation:
-    session_id: str
-    channel: str
-    customer_id: Optional[str]
-    status: str
-    last_message: Optional[str]
-    updated_at: datetime
-    ticket_id: Optional[str]
-    intent: Optional[str]
-    intent_confidence: Optional[float]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "channel": self.channel,
-            "customer_id": self.customer_id,
-            "status": self.status,
-            "last_message": self.last_message,
-            "updated_at": format_datetime(self.updated_at),
-            "ticket_id": self.ticket_id,
-            "intent": self.intent,
-            "intent_confidence": self.intent_confidence,
-        }
-
-
 class ConversationLog:
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = db.utcnow) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self._clock = clock
 
@@ -91,19 +50,19 @@ class ConversationLog:
     def add_message(
         self,
         session_id: str,
-        role: str,
+        role: Role,
         text: str,
         *,
-        channel: str = "web",
-        customer_id: Optional[str] = None,
-        data: Optional[dict[str, Any]] = None,
+        channel: Channel = "web",
+        customer_id: str | None = None,
+        data: dict[str, Any] | None = None,
+        address: ChannelAddress = ChannelAddress(),
     ) -> Message:
-        """Append a message, starting the conversation with ``channel``/``customer_id`` if new."""
+        """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
+        reply ``address`` if it is new."""
         _check_session(session_id)
-        if role not in ROLES:
-            raise UsageError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-        if channel not in CHANNELS:
-            raise UsageError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        check_one_of("role", role, ROLES)
+        check_one_of("channel", channel, CHANNELS)
         if not isinstance(text, str):
             raise UsageError("text: must be a string")
         if data is not None:
@@ -127,6 +86,7 @@ class ConversationLog:
                     "status": "bot",
                     "created_at": now,
                     "updated_at": now,
+                    **address.dict(),
                 },
             )
             result = conn.execute(
@@ -152,27 +112,29 @@ class ConversationLog:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query)]
 
-    def get_conversation(self, session_id: str) -> Optional[Conversation]:
+    def get_conversation(self, session_id: str) -> Conversation | None:
         query = select(db.conversations).where(db.conversations.c.session_id == session_id)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else _conversation(row)
 
-    def list_conversations(self, status: Optional[str] = None, limit: int = 100) -> list[Conversation]:
+    def list_conversations(
+        self, status: ConversationStatus | None = None, limit: int = 100
+    ) -> list[Conversation]:
         """The most recently active conversations first."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
             raise UsageError(f"limit: must be a whole number from 1 to {MAX_LIST_LIMIT}")
         table = db.conversations
         query = select(table).order_by(table.c.updated_at.desc(), table.c.last_message_id.desc()).limit(limit)
         if status is not None:
-            _check_status(status)
+            check_one_of("status", status, CONVERSATION_STATUSES)
             query = query.where(table.c.status == status)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_conversation(row) for row in conn.execute(query)]
 
-    def set_status(self, session_id: str, status: str, ticket_id: Optional[str] = None) -> None:
+    def set_status(self, session_id: str, status: ConversationStatus, ticket_id: str | None = None) -> None:
         """Who answers the conversation now; going back to "bot" without a ticket clears it."""
-        _check_status(status)
+        check_one_of("status", status, CONVERSATION_STATUSES)
         values: dict[str, Any] = {"status": status, "updated_at": self._clock()}
         if ticket_id is not None:
             values["ticket_id"] = ticket_id
@@ -236,36 +198,13 @@ class ConversationLog:
 def _check_session(session_id: str) -> None:
     if not isinstance(session_id, str) or not session_id.strip():
         raise UsageError("session_id: is required")
-    if len(session_id) > 255:
-        raise UsageError("session_id: must be at most 255 characters")
-
-
-def _check_status(status: str) -> None:
-    if status not in STATUSES:
-        raise UsageError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+    if len(session_id) > SESSION_ID_MAX_CHARS:
+        raise UsageError(f"session_id: must be at most {SESSION_ID_MAX_CHARS} characters")
 
 
 def _message(row: Row) -> Message:
-    return Message(
-        id=row.id,
-        session_id=row.session_id,
-        role=row.role,
-        text=row.text,
-        data=row.data,
-        created_at=row.created_at,
-        helpful=row.helpful,
-    )
+    return Message.from_fields(row._mapping)
 
 
 def _conversation(row: Row) -> Conversation:
-    return Conversation(
-        session_id=row.session_id,
-        channel=row.channel,
-        customer_id=row.customer_id,
-        status=row.status,
-        last_message=row.last_message,
-        updated_at=row.updated_at,
-        ticket_id=row.ticket_id,
-        intent=row.intent,
-        intent_confidence=row.intent_confidence,
-    )
+    return Conversation.from_fields(row._mapping, address=ChannelAddress.from_fields(row._mapping))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +36,16 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.errors import SupportbotError, UsageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+from bot.schemas.base import (
+    EMAIL_MAX_CHARS,
+    ID_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PHONE_MAX_CHARS,
+    SESSION_ID_MAX_CHARS,
+)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Its own version table, so another Alembic-managed schema sharing the database cannot collide.
 VERSION_TABLE = "supportbot_alembic_version"
@@ -53,20 +63,20 @@ class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
 
     Stored as naive UTC because SQLite has no time zones; without this, values read back from
-    SQLite would be naive and compare wrongly with the aware datetimes of ``bot.orders.schema``.
+    SQLite would be naive and compare wrongly with the aware datetimes of ``bot.schemas``.
     """
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -79,10 +89,10 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 customers = Table(
     "customers",
     metadata,
-    Column("customer_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=True),
-    Column("phone", String(32), nullable=True),
+    Column("customer_id", String(ID_MAX_CHARS), primary_key=True),
+    Column("name", String(NAME_MAX_CHARS), nullable=False),
+    Column("email", String(EMAIL_MAX_CHARS), nullable=True),
+    Column("phone", String(PHONE_MAX_CHARS), nullable=True),
     # Digits only, so WhatsApp's "whatsapp:+49 151..." matches the shop's "+4915...".
     Column("phone_digits", String(32), nullable=True, index=True),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -92,11 +102,13 @@ customers = Table(
 orders = Table(
     "orders",
     metadata,
-    Column("order_id", String(64), primary_key=True),
-    Column("customer_id", String(64), ForeignKey("customers.customer_id"), nullable=False, index=True),
+    Column("order_id", String(ID_MAX_CHARS), primary_key=True),
+    Column(
+        "customer_id", String(ID_MAX_CHARS), ForeignKey("customers.customer_id"), nullable=False, index=True
+    ),
     Column("status", String(32), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # The order JSON exactly as bot.orders.schema.order_to_dict writes it (amount as a string,
+    # The order JSON exactly as bot.schemas.orders.Order writes it (amount as a decimal string,
     # so no float rounding): one validator, one format, lossless round trips.
     Column("document", JSON(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -106,10 +118,10 @@ tickets = Table(
     "tickets",
     metadata,
     Column("ticket_id", String(32), primary_key=True),
-    Column("session_id", String(255), nullable=False, index=True),
+    Column("session_id", String(SESSION_ID_MAX_CHARS), nullable=False, index=True),
     Column("channel", String(32), nullable=False),
     # No foreign key: a widget buyer can be verified (HMAC) before the shop synced the customer.
-    Column("customer_id", String(64), nullable=True),
+    Column("customer_id", String(ID_MAX_CHARS), nullable=True),
     Column("reason", Text(), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("transcript", JSON(), nullable=False),
@@ -120,9 +132,9 @@ tickets = Table(
 conversations = Table(
     "conversations",
     metadata,
-    Column("session_id", String(255), primary_key=True),
+    Column("session_id", String(SESSION_ID_MAX_CHARS), primary_key=True),
     Column("channel", String(32), nullable=False),
-    Column("customer_id", String(64), nullable=True),
+    Column("customer_id", String(ID_MAX_CHARS), nullable=True),
     Column("status", String(16), nullable=False),
     Column("ticket_id", String(32), nullable=True),
     Column("intent", String(100), nullable=True),
@@ -130,6 +142,11 @@ conversations = Table(
     Column("last_message", Text(), nullable=True),
     # Id of the newest message: breaks ties between conversations updated in the same instant.
     Column("last_message_id", Integer(), nullable=True),
+    # Where agent replies go (bot.schemas.conversations.ChannelAddress), kept as columns rather
+    # than read back out of the session id.
+    Column("provider", String(16), nullable=False, server_default="web"),
+    Column("provider_account", String(64), nullable=True),
+    Column("buyer_number", String(PHONE_MAX_CHARS), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False, index=True),
 )
@@ -138,7 +155,13 @@ messages = Table(
     "messages",
     metadata,
     Column("id", Integer(), primary_key=True, autoincrement=True),
-    Column("session_id", String(255), ForeignKey("conversations.session_id"), nullable=False, index=True),
+    Column(
+        "session_id",
+        String(SESSION_ID_MAX_CHARS),
+        ForeignKey("conversations.session_id"),
+        nullable=False,
+        index=True,
+    ),
     Column("role", String(16), nullable=False),
     Column("text", Text(), nullable=False),
     Column("data", JSON(), nullable=True),
@@ -157,10 +180,6 @@ webhook_deliveries = Table(
 )
 
 TABLES = ("customers", "orders", "tickets", "conversations", "messages", "webhook_deliveries")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 _engines: dict[str, Engine] = {}
@@ -274,7 +293,7 @@ def insert_ignoring_duplicate(conn: Connection, table: Table, values: dict[str, 
     return True
 
 
-def alembic_config(connection: Connection) -> Any:
+def alembic_config(connection: Connection) -> AlembicConfig:
     """An Alembic ``Config`` for ``bot/migrations`` that runs on ``connection`` (no alembic.ini)."""
     from alembic.config import Config
 
@@ -299,7 +318,7 @@ def migrate(url: str, revision: str = "head") -> str:
         raise SupportbotError(f"cannot migrate {describe(engine)}: {error}") from None
 
 
-def current_revision(connection: Connection) -> Optional[str]:
+def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
@@ -332,7 +351,7 @@ def schema_differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata))
 
 
-def own_tables_only(name: Optional[str], type_: str, _parent: Any) -> bool:
+def own_tables_only(name: str | None, type_: str, _parent: Any) -> bool:
     # Rasa's tracker store shares the database; its tables are not ours to compare.
     if type_ == "table":
         return name in TABLES

@@ -7,15 +7,15 @@ the server, never a raw httpx error.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from bot.errors import SupportbotError
+from bot.errors import Unavailable
 
 
-class RasaUnavailable(SupportbotError):
+class RasaUnavailable(Unavailable):
     """Rasa (or the action server) did not answer, timed out or answered with an error."""
 
 
@@ -27,8 +27,8 @@ class RasaClient:
         base_url: str,
         *,
         timeout: float,
-        action_server_url: Optional[str] = None,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
+        action_server_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")

@@ -9,8 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="$PWD/.venv/bin:$PATH"
-export USE_TF=0 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+# The shared defaults (offline, quiet); a value already in the environment wins.
+while IFS='=' read -r name value; do
+  [[ "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] && export "$name=${!name:-$value}"
+done < defaults.env
+export PYTHONUNBUFFERED=1
 # One compute thread per process: three processes share the cores, and multi-threaded torch/TF
 # inference under contention was measured 8x slower (a MiniLM query: 254 ms on 2 threads, 31 ms on 1).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"

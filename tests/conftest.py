@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
-# Offline by design; set before any test imports transformers or sentence-transformers.
-os.environ.setdefault("USE_TF", "0")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+from bot.config import apply_env_defaults
+
+# defaults.env (offline, quiet), set before any test imports transformers or sentence-transformers.
+apply_env_defaults()
 
 
 def _missing_service(what: str) -> None:
@@ -40,3 +40,30 @@ def chromium_path() -> str:
     if not path or not os.path.exists(path):
         _missing_service("Chromium (SUPPORTBOT_CHROMIUM)")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(pg_url: str) -> Iterator[Callable[[], str]]:
+    """Makes PostgreSQL URLs whose tables live in a schema of their own (dropped at the end), so
+    tests never touch each other's tables or Rasa's tracker store in the same test database."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot import db
+
+    admin = db.get_engine(pg_url)
+    made: list[tuple[str, str]] = []
+
+    def new_schema() -> str:
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        made.append((schema, url.render_as_string(hide_password=False)))
+        return made[-1][1]
+
+    yield new_schema
+    for schema, url in made:
+        db.dispose_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

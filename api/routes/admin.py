@@ -1,71 +1,60 @@
-"""Shop-to-supportbot sync of customers and orders (bearer ``SUPPORTBOT_ADMIN_TOKEN``)."""
+"""Shop-to-supportbot sync of customers and orders (bearer ``SUPPORTBOT_ADMIN_TOKEN``).
+
+PUT creates (201) or replaces (200); the id in the body must be the one in the URL.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
-from fastapi import APIRouter, Body, HTTPException, Response
+from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, ServicesDep
-from api.schemas import CustomerRequest
-from bot.orders.schema import order_from_dict, order_to_dict
+from api.deps import AdminDep, StoreDep
+from bot.errors import InvalidField, NotFound
+from bot.schemas.customers import Customer
+from bot.schemas.orders import Order
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[AdminDep])
 
-
-def customer_view(customer: Any) -> dict[str, Any]:
-    return {
-        "customer_id": customer.customer_id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-    }
+T = TypeVar("T")
 
 
-@router.put("/customers/{customer_id}")
-async def put_customer(
-    customer_id: str, body: CustomerRequest, response: Response, services: ServicesDep
-) -> dict[str, Any]:
-    """Creates (201) or replaces (200) a customer; ``phone`` links their WhatsApp number to them."""
-    if body.customer_id != customer_id:
-        raise HTTPException(
-            422, f"customer_id: {body.customer_id!r} does not match the URL ({customer_id!r})"
-        )
-    from bot.orders.store import Customer
+async def _put(response: Response, field: str, in_body: str, in_url: str, upsert: Callable[[], bool]) -> None:
+    if in_body != in_url:
+        raise InvalidField(field, f"{in_body!r} does not match the URL ({in_url!r})")
+    response.status_code = 201 if await run_in_threadpool(upsert) else 200
 
-    customer = Customer(
-        customer_id=customer_id, name=body.name, email=body.email or None, phone=body.phone or None
+
+async def _get(load: Callable[[], T | None], missing: str) -> T:
+    found = await run_in_threadpool(load)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+@router.put("/customers/{customer_id}", responses={201: {"model": Customer, "description": "Created"}})
+async def put_customer(customer_id: str, customer: Customer, response: Response, store: StoreDep) -> Customer:
+    """``phone`` links the customer's WhatsApp number to them."""
+    await _put(
+        response, "customer_id", customer.customer_id, customer_id, lambda: store.upsert_customer(customer)
     )
-    created = await run_in_threadpool(services.store.upsert_customer, customer)
-    response.status_code = 201 if created else 200
-    return customer_view(customer)
+    return customer
 
 
 @router.get("/customers/{customer_id}")
-async def get_customer(customer_id: str, services: ServicesDep) -> dict[str, Any]:
-    customer = await run_in_threadpool(services.store.get_customer, customer_id)
-    if customer is None:
-        raise HTTPException(404, f"There is no customer {customer_id}.")
-    return customer_view(customer)
+async def get_customer(customer_id: str, store: StoreDep) -> Customer:
+    return await _get(lambda: store.get_customer(customer_id), f"There is no customer {customer_id}.")
 
 
-@router.put("/orders/{order_id}")
-async def put_order(
-    order_id: str, response: Response, services: ServicesDep, order: Any = Body(..., description="Order JSON")
-) -> dict[str, Any]:
-    """Creates (201) or replaces (200) an order; its customer must exist already (422 otherwise)."""
-    parsed = order_from_dict(order)
-    if parsed.order_id != order_id:
-        raise HTTPException(422, f"order_id: {parsed.order_id!r} does not match the URL ({order_id!r})")
-    created = await run_in_threadpool(services.store.upsert_order, parsed)
-    response.status_code = 201 if created else 200
-    return order_to_dict(parsed)
+@router.put("/orders/{order_id}", responses={201: {"model": Order, "description": "Created"}})
+async def put_order(order_id: str, order: Order, response: Response, store: StoreDep) -> Order:
+    """The order's customer must exist already (422 otherwise)."""
+    await _put(response, "order_id", order.order_id, order_id, lambda: store.upsert_order(order))
+    return order
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: str, services: ServicesDep) -> dict[str, Any]:
-    order = await run_in_threadpool(services.store.get_order, order_id)
-    if order is None:
-        raise HTTPException(404, f"There is no order {order_id}.")
-    return order_to_dict(order)
+async def get_order(order_id: str, store: StoreDep) -> Order:
+    return await _get(lambda: store.get_order(order_id), f"There is no order {order_id}.")

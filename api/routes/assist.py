@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from api.deps import AdminDep, ServicesDep
-from api.schemas import AssistRequest
+from api.deps import AdminDep, AssistDep
 from bot.assist import ChatLine
+from bot.schemas.chat import Assist, AssistRequest
 
 router = APIRouter(prefix="/v1", tags=["assist"], dependencies=[AdminDep])
 
 
-@router.post("/assist")
-async def assist(body: AssistRequest, services: ServicesDep) -> dict[str, Any]:
+@router.post("/assist", response_model_by_alias=True)
+async def assist(body: AssistRequest, service: AssistDep) -> Assist:
     """Intent, top three articles, the order's eligibility (only ``customer_id``'s own order) and
     suggested replies."""
     lines = [ChatLine(role=message.role, text=message.text) for message in body.messages]
-    return await services.assist.assist(lines, customer_id=body.customer_id, order_id=body.order_id)
+    return await service.assist(lines, customer_id=body.customer_id, order_id=body.order_id)

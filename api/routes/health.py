@@ -3,48 +3,57 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Services, ServicesDep
-from bot.rasa_client import RasaUnavailable, model_loaded
+from api.deps import RasaDep, StoreDep
+from bot.orders.store import OrderStore
+from bot.rasa_client import RasaClient, RasaUnavailable, model_loaded
+from bot.schemas.base import Model
 
 router = APIRouter(tags=["operations"])
 
 
-async def _rasa(services: Services) -> str:
+class Health(Model):
+    status: Literal["ok", "unavailable"]
+    rasa: str = Field(..., description='"ok" or "down: <why>"')
+    action_server: str
+    database: str
+
+
+async def _rasa(rasa: RasaClient) -> str:
     try:
-        status = await services.rasa.status()
+        status = await rasa.status()
     except RasaUnavailable as exc:
         return f"down: {exc}"
     return "ok" if model_loaded(status) else "down: Rasa is running but has no model loaded"
 
 
-async def _action_server(services: Services) -> str:
+async def _action_server(rasa: RasaClient) -> str:
     try:
-        await services.rasa.action_server_health()
+        await rasa.action_server_health()
     except RasaUnavailable as exc:
         return f"down: {exc}"
     return "ok"
 
 
-async def _database(services: Services) -> str:
+async def _database(store: OrderStore) -> str:
     try:
-        await run_in_threadpool(services.store.count_orders)
+        await run_in_threadpool(store.count_orders)
     except Exception as exc:  # any driver error means the same thing here: no database
         return f"down: {exc.__class__.__name__}"
     return "ok"
 
 
-@router.get("/healthz")
-async def healthz(services: ServicesDep) -> JSONResponse:
-    rasa, actions, database = await asyncio.gather(
-        _rasa(services), _action_server(services), _database(services)
-    )
-    checks: dict[str, Any] = {"rasa": rasa, "action_server": actions, "database": database}
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+async def healthz(rasa: RasaDep, store: StoreDep) -> JSONResponse:
+    """200 only when Rasa has a model loaded, the action server answers and the database answers."""
+    rasa_status, actions, database = await asyncio.gather(_rasa(rasa), _action_server(rasa), _database(store))
+    checks = {"rasa": rasa_status, "action_server": actions, "database": database}
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status_code=200 if healthy else 503

@@ -6,13 +6,22 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ServicesDep
+from api.deps import ConversationsDep, MetricsDep
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics")
-async def metrics(services: ServicesDep) -> Response:
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def metrics(metrics: MetricsDep, conversations: ConversationsDep) -> Response:
     # CSAT is read from the database at scrape time, so ratings from before a restart count too.
-    services.metrics.set_csat(await run_in_threadpool(services.conversations.csat))
-    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    metrics.set_csat(await run_in_threadpool(conversations.csat))
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,80 +10,92 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any, Optional
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from api.conversation import BotReply, twilio_session, whatsapp_cloud_session
-from api.deps import Services, ServicesDep
+from api.deps import ChatDep, LimiterDep, SettingsDep, StoreDep, WhatsAppDep
+from api.ratelimit import RateLimiter
+from bot.assistant import replies
 from bot.channels.text import render_reply
 from bot.channels.twilio import twiml, validate_signature
 from bot.channels.whatsapp_cloud import (
     ChannelDeliveryError,
     IncomingMessage,
+    WhatsAppCloudClient,
     parse_messages,
     verify_signature,
 )
+from bot.chat import ChatService, twilio_session, whatsapp_cloud_session
+from bot.config import Settings
+from bot.errors import InvalidField
+from bot.orders.store import OrderStore
 from bot.rasa_client import RasaUnavailable
+from bot.schemas.base import Model
+from bot.schemas.conversations import BotReply, ChannelAddress
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-UNREADABLE = "Sorry, I can only read text messages. Please type your question."
-TOO_QUICK = "You're sending messages too quickly. Please wait a moment, then try again."
-UNAVAILABLE = "Sorry, the assistant is not available right now. Please try again in a few minutes."
 
-
-def _too_long(limit: int) -> str:
-    return f"Your message is too long for me (over {limit} characters). Please send a shorter one."
+class Received(Model):
+    status: str = "received"
+    messages: int = Field(..., description="New buyer messages in this delivery (retries are not counted).")
 
 
 async def _whatsapp_turn(
-    services: Services, session_id: str, text: Optional[str], customer_id: Optional[str]
+    chat: ChatService,
+    limiter: RateLimiter | None,
+    settings: Settings,
+    session: tuple[str, ChannelAddress],
+    text: str | None,
+    customer_id: str | None,
 ) -> list[str]:
     """The texts to send back for one WhatsApp message (empty while an agent has the conversation)."""
-    settings = services.settings
+    session_id, address = session
     if text is None or not text.strip():
-        return [UNREADABLE]
-    if len(text) > settings.max_message_chars:
-        return [_too_long(settings.max_message_chars)]
-    if services.limiter is not None and services.limiter.check(f"chat-session:{session_id}") is not None:
-        return [TOO_QUICK]
+        return [replies.UNREADABLE]
     try:
-        turn = await services.chat.handle_turn(
-            session_id, text.strip(), channel="whatsapp", customer_id=customer_id
+        chat.check_message(text)
+    except InvalidField:
+        return [replies.too_long(chat.max_message_chars)]
+    if limiter is not None and limiter.check(f"chat-session:{session_id}") is not None:
+        return [replies.TOO_QUICK]
+    try:
+        turn = await chat.handle_turn(
+            session_id, text.strip(), channel="whatsapp", customer_id=customer_id, address=address
         )
     except RasaUnavailable as exc:
         logger.warning("WhatsApp turn for %s not answered: %s", session_id, exc)
-        return [UNAVAILABLE]
+        return [replies.UNAVAILABLE]
     if turn.forwarded:
-        await services.chat.record_intent(session_id)
-    rendered = [_render(reply, services) for reply in turn.replies]
+        await chat.record_intent(session_id)
+    rendered = [_render(reply, settings) for reply in turn.replies]
     return [text for text in rendered if text]
 
 
-def _render(reply: BotReply, services: Services) -> str:
+def _render(reply: BotReply, settings: Settings) -> str:
     return render_reply(
         reply.text,
-        buttons=reply.buttons,
+        buttons=[button.dict() for button in reply.buttons or []],
         data=reply.data,
-        source=reply.source,
-        help_base_url=services.settings.public_url,
+        source=reply.source.dict() if reply.source else None,
+        help_base_url=settings.public_url,
     )
 
 
-async def _customer_for_phone(services: Services, phone: str) -> Optional[str]:
-    customer = await run_in_threadpool(services.store.find_customer_by_phone, phone)
+async def _customer_for_phone(store: OrderStore, phone: str) -> str | None:
+    customer = await run_in_threadpool(store.find_customer_by_phone, phone)
     return customer.customer_id if customer is not None else None
 
 
 # ------------------------------------------------------------------ Twilio
 
 
-def _twilio_url(request: Request, public_url: Optional[str]) -> str:
+def _twilio_url(request: Request, public_url: str | None) -> str:
     """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy."""
     if not public_url:
         return str(request.url)
@@ -91,9 +103,54 @@ def _twilio_url(request: Request, public_url: Optional[str]) -> str:
     return public_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
 
 
-@router.post("/twilio/whatsapp")
-async def twilio_whatsapp(request: Request, services: ServicesDep) -> Response:
-    settings = services.settings
+TWILIO_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "description": "Twilio's incoming-message webhook (all fields are signed).",
+                    "required": ["From", "To", "MessageSid"],
+                    "properties": {
+                        "From": {"type": "string", "example": "whatsapp:+4915112345678"},
+                        "To": {"type": "string", "example": "whatsapp:+14155238886"},
+                        "Body": {"type": "string"},
+                        "MessageSid": {"type": "string"},
+                        "NumMedia": {"type": "string", "example": "0"},
+                    },
+                }
+            }
+        },
+    },
+    "responses": {
+        "200": {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}}
+    },
+}
+# The body is read raw (its signature covers the exact bytes), so it is documented, not parsed by FastAPI.
+CLOUD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": (
+                        "Meta's WhatsApp Cloud API notification: entry[].changes[].value with "
+                        "metadata.phone_number_id and messages[] ({id, from, type, text.body})."
+                    ),
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/twilio/whatsapp", response_class=Response, openapi_extra=TWILIO_FORM)
+async def twilio_whatsapp(
+    request: Request, settings: SettingsDep, chat: ChatDep, store: StoreDep, limiter: LimiterDep
+) -> Response:
+    """Form-encoded in (signed with X-Twilio-Signature), TwiML out."""
     if not settings.twilio_auth_token:
         raise HTTPException(503, "The Twilio webhook is disabled: TWILIO_AUTH_TOKEN is not set.")
     signature = request.headers.get("X-Twilio-Signature")
@@ -109,28 +166,30 @@ async def twilio_whatsapp(request: Request, services: ServicesDep) -> Response:
     sender, ours = params.get("From"), params.get("To")
     if not message_sid or not sender or not ours:
         raise HTTPException(422, "From, To and MessageSid are required.")
-    if not await run_in_threadpool(services.conversations.claim_delivery, "twilio", message_sid):
+    if not await chat.db(chat.conversations.claim_delivery, "twilio", message_sid):
         return Response(twiml([]), media_type="application/xml")
-    customer_id = await _customer_for_phone(services, sender)
-    text: Optional[str] = params.get("Body", "")
+    customer_id = await _customer_for_phone(store, sender)
+    text: str | None = params.get("Body", "")
     if not (text or "").strip() and params.get("NumMedia", "0") not in ("", "0"):
         text = None
-    texts = await _whatsapp_turn(services, twilio_session(ours, sender, customer_id), text, customer_id)
+    texts = await _whatsapp_turn(
+        chat, limiter, settings, twilio_session(ours, sender, customer_id), text, customer_id
+    )
     return Response(twiml(texts), media_type="application/xml")
 
 
 # ------------------------------------------------------------------ WhatsApp Cloud API
 
 
-@router.get("/whatsapp")
+@router.get("/whatsapp", response_class=PlainTextResponse)
 async def whatsapp_verify(
-    services: ServicesDep,
-    mode: Optional[str] = Query(None, alias="hub.mode"),
-    verify_token: Optional[str] = Query(None, alias="hub.verify_token"),
-    challenge: Optional[str] = Query(None, alias="hub.challenge"),
+    settings: SettingsDep,
+    mode: str | None = Query(None, alias="hub.mode"),
+    verify_token: str | None = Query(None, alias="hub.verify_token"),
+    challenge: str | None = Query(None, alias="hub.challenge"),
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echo ``hub.challenge`` when the verify token matches."""
-    expected = services.settings.whatsapp_verify_token
+    expected = settings.whatsapp_verify_token
     if not expected:
         raise HTTPException(503, "The WhatsApp webhook is disabled: WHATSAPP_VERIFY_TOKEN is not set.")
     if (
@@ -142,15 +201,20 @@ async def whatsapp_verify(
     return PlainTextResponse(challenge or "")
 
 
-@router.post("/whatsapp")
+@router.post("/whatsapp", openapi_extra=CLOUD_BODY)
 async def whatsapp_receive(
-    request: Request, background: BackgroundTasks, services: ServicesDep
-) -> dict[str, Any]:
+    request: Request,
+    background: BackgroundTasks,
+    settings: SettingsDep,
+    chat: ChatDep,
+    store: StoreDep,
+    limiter: LimiterDep,
+    whatsapp: WhatsAppDep,
+) -> Received:
     """Acknowledges at once (Meta retries slow webhooks) and answers in a background task."""
-    settings = services.settings
     if not settings.whatsapp_app_secret:
         raise HTTPException(503, "The WhatsApp webhook is disabled: WHATSAPP_APP_SECRET is not set.")
-    if services.whatsapp is None:
+    if whatsapp is None:
         raise HTTPException(503, "The WhatsApp webhook is disabled: WHATSAPP_ACCESS_TOKEN is not set.")
     signature = request.headers.get("X-Hub-Signature-256")
     if not signature:
@@ -164,21 +228,27 @@ async def whatsapp_receive(
         raise HTTPException(400, "The request body is not valid JSON.") from None
     fresh = []
     for message in parse_messages(payload):
-        if await run_in_threadpool(services.conversations.claim_delivery, "whatsapp", message.message_id):
+        if await chat.db(chat.conversations.claim_delivery, "whatsapp", message.message_id):
             fresh.append(message)
     if fresh:
-        background.add_task(_answer_whatsapp, services, fresh)
-    return {"status": "received", "messages": len(fresh)}
+        background.add_task(_answer_whatsapp, chat, whatsapp, store, limiter, settings, fresh)
+    return Received(messages=len(fresh))
 
 
-async def _answer_whatsapp(services: Services, messages: list[IncomingMessage]) -> None:
-    assert services.whatsapp is not None
+async def _answer_whatsapp(
+    chat: ChatService,
+    whatsapp: WhatsAppCloudClient,
+    store: OrderStore,
+    limiter: RateLimiter | None,
+    settings: Settings,
+    messages: list[IncomingMessage],
+) -> None:
     for message in messages:
         try:
-            customer_id = await _customer_for_phone(services, message.sender)
-            session_id = whatsapp_cloud_session(message.phone_number_id, message.sender, customer_id)
-            for text in await _whatsapp_turn(services, session_id, message.text, customer_id):
-                await services.whatsapp.send_text(message.phone_number_id, message.sender, text)
+            customer_id = await _customer_for_phone(store, message.sender)
+            session = whatsapp_cloud_session(message.phone_number_id, message.sender, customer_id)
+            for text in await _whatsapp_turn(chat, limiter, settings, session, message.text, customer_id):
+                await whatsapp.send_text(message.phone_number_id, message.sender, text)
         except ChannelDeliveryError as exc:
             logger.error("WhatsApp reply to message %s not delivered: %s", message.message_id, exc)
         except Exception:  # one bad message must not stop the others in the same delivery

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
+
+from bot.assistant.replies import format_short_day
 
 CHECK_LABELS = {"cancel": "Cancel", "dispute": "Open a dispute", "refund": "Refund", "return": "Return"}
 
 
-def _date(value: Any) -> Optional[str]:
+def _date(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    return parsed.strftime("%d %b %Y")
+    return format_short_day(parsed)
 
 
 def _decision_line(name: str, decision: Mapping[str, Any]) -> str:
@@ -36,10 +39,10 @@ def _decision_line(name: str, decision: Mapping[str, Any]) -> str:
 def render_reply(
     text: str,
     *,
-    buttons: Optional[Sequence[Mapping[str, Any]]] = None,
-    data: Optional[Mapping[str, Any]] = None,
-    source: Optional[Mapping[str, Any]] = None,
-    help_base_url: Optional[str] = None,
+    buttons: Sequence[Mapping[str, Any]] | None = None,
+    data: Mapping[str, Any] | None = None,
+    source: Mapping[str, Any] | None = None,
+    help_base_url: str | None = None,
     max_chars: int = 1600,
 ) -> str:
     """One WhatsApp message for one bot reply: its text, order decisions, source and options."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
 
 import httpx
@@ -10,9 +10,7 @@ import httpx
 from bot.channels.whatsapp_cloud import ChannelDeliveryError
 
 
-def validate_signature(
-    auth_token: str, url: str, params: Mapping[str, str], signature: Optional[str]
-) -> bool:
+def validate_signature(auth_token: str, url: str, params: Mapping[str, str], signature: str | None) -> bool:
     """Twilio's own ``RequestValidator`` (HMAC-SHA1 of the URL and the sorted form fields)."""
     if not signature:
         return False
@@ -37,7 +35,7 @@ class TwilioClient:
         *,
         timeout: float,
         api_url: str = "https://api.twilio.com",
-        transport: Optional[httpx.AsyncBaseTransport] = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._client = httpx.AsyncClient(

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
-from bot.errors import SupportbotError
+from bot.errors import DeliveryFailed
 
 SIGNATURE_PREFIX = "sha256="
 
 
-class ChannelDeliveryError(SupportbotError):
+class ChannelDeliveryError(DeliveryFailed):
     """A reply could not be handed to the messaging provider."""
 
 
@@ -23,7 +23,7 @@ def signature_for(app_secret: str, body: bytes) -> str:
     return SIGNATURE_PREFIX + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(app_secret: str, body: bytes, header: Optional[str]) -> bool:
+def verify_signature(app_secret: str, body: bytes, header: str | None) -> bool:
     """HMAC-SHA256 of the raw body with the app secret, compared in constant time."""
     if not header or not header.startswith(SIGNATURE_PREFIX):
         return False
@@ -35,11 +35,11 @@ class IncomingMessage:
     message_id: str
     phone_number_id: str
     sender: str  # the buyer's WhatsApp id (their phone number in international format, digits only)
-    text: Optional[str]  # None for media and other types the assistant cannot read
+    text: str | None  # None for media and other types the assistant cannot read
     kind: str
 
 
-def _text_of(message: dict[str, Any]) -> Optional[str]:
+def _text_of(message: dict[str, Any]) -> str | None:
     kind = message.get("type")
     if kind == "text":
         body = (message.get("text") or {}).get("body")
@@ -93,7 +93,7 @@ class WhatsAppCloudClient:
         access_token: str,
         *,
         timeout: float,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {access_token}"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.errors import UsageError
@@ -84,16 +83,10 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from bot.orders.schema import OrderValidationError, parse_datetime
     from bot.orders.seed import demo_customers, demo_orders, seed
+    from bot.schemas.base import parse_datetime, utc_now
 
-    if args.now is None:
-        now = datetime.now(timezone.utc)
-    else:
-        try:
-            now = parse_datetime(args.now, "--now")
-        except OrderValidationError as exc:
-            raise UsageError(str(exc)) from None
+    now = utc_now() if args.now is None else parse_datetime(args.now, "--now")
     created = seed(_store(), now, if_empty=args.if_empty)
     if created is None:
         print("the store already has orders; not seeding (--if-empty)")
@@ -108,23 +101,19 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from bot.orders.schema import order_to_dict
-
     store = _store()
     if store.get_customer(args.customer) is None:
         raise UsageError(f"no customer {args.customer!r}")
     for order in store.list_customer_orders(args.customer):
-        print(json.dumps(order_to_dict(order), ensure_ascii=False))
+        print(json.dumps(order.to_dict(), ensure_ascii=False))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from bot.orders.schema import order_to_dict
-
     order = _store().get_order(args.order_id)
     if order is None:
         raise UsageError(f"no order {args.order_id!r}")
-    print(json.dumps(order_to_dict(order), ensure_ascii=False))
+    print(json.dumps(order.to_dict(), ensure_ascii=False))
     return 0
 
 
@@ -143,7 +132,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def import_lines(store: OrderStore, lines: TextIO, out: TextIO) -> int:
     """Upsert each order line on its own; one JSON result per non-blank line; 1 if any failed."""
-    from bot.orders.schema import OrderValidationError, order_from_dict
+    from bot.schemas.orders import Order
 
     counts = {"created": 0, "updated": 0, "failed": 0}
     for number, line in enumerate(lines, start=1):
@@ -151,7 +140,7 @@ def import_lines(store: OrderStore, lines: TextIO, out: TextIO) -> int:
             continue
         result: dict[str, Any]
         try:
-            order = order_from_dict(json.loads(line))
+            order = Order.from_json(json.loads(line))
             created = store.upsert_order(order)
             result = {
                 "line": number,
@@ -160,7 +149,7 @@ def import_lines(store: OrderStore, lines: TextIO, out: TextIO) -> int:
             }
         except json.JSONDecodeError as exc:
             result = {"line": number, "error": f"order: not valid JSON ({exc.msg} at column {exc.colno})"}
-        except (OrderValidationError, UsageError) as exc:
+        except UsageError as exc:
             result = {"line": number, "error": str(exc)}
         counts[result.get("result", "failed")] += 1
         out.write(json.dumps(result, ensure_ascii=False) + "\n")

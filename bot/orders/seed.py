@@ -10,17 +10,25 @@ refunds, Free Return items and card and PayPal payments.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
-from bot.orders.schema import Order, format_datetime, order_from_dict
-from bot.orders.store import Customer, OrderStore
+from bot.orders.store import OrderStore
+from bot.schemas.base import isoformat_z
+from bot.schemas.customers import Customer
+from bot.schemas.orders import Order
 
 
 def demo_customers() -> list[Customer]:
     return [
-        Customer("C1001", "Ana Silva", "ana.silva@example.com", "+4915112345678"),
-        Customer("C1002", "Mateo García", "mateo.garcia@example.com", "+34612345678"),
-        Customer("C1003", "Chloé Martin", "chloe.martin@example.com", "+33612345678"),
+        Customer(
+            customer_id="C1001", name="Ana Silva", email="ana.silva@example.com", phone="+4915112345678"
+        ),
+        Customer(
+            customer_id="C1002", name="Mateo García", email="mateo.garcia@example.com", phone="+34612345678"
+        ),
+        Customer(
+            customer_id="C1003", name="Chloé Martin", email="chloe.martin@example.com", phone="+33612345678"
+        ),
     ]
 
 
@@ -33,11 +41,11 @@ def demo_orders(now: datetime) -> list[Order]:
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
 
-    def ago(days: float = 0, hours: float = 0) -> Optional[str]:
-        return format_datetime(now - timedelta(days=days, hours=hours))
+    def ago(days: float = 0, hours: float = 0) -> str:
+        return isoformat_z(now - timedelta(days=days, hours=hours))
 
-    def ahead(days: float) -> Optional[str]:
-        return format_datetime(now + timedelta(days=days))
+    def ahead(days: float) -> str:
+        return isoformat_z(now + timedelta(days=days))
 
     rows: list[dict[str, Any]] = [
         # C1001 Ana Silva
@@ -287,10 +295,10 @@ def demo_orders(now: datetime) -> list[Order]:
             "items": [_item("Reading glasses", "19.90", seller="Wenzhou Optics")],
         },
     ]
-    return [order_from_dict(row) for row in rows]
+    return [Order.from_json(row) for row in rows]
 
 
-def seed(store: OrderStore, now: datetime, *, if_empty: bool = False) -> Optional[tuple[int, int]]:
+def seed(store: OrderStore, now: datetime, *, if_empty: bool = False) -> tuple[int, int] | None:
     """Load the demo set in one transaction; (customers created, orders created).
 
     With ``if_empty``, a store that already has orders is left alone and None is returned, so

@@ -11,140 +11,37 @@ leaves the database exactly as it was.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.conversations import CHANNELS
-from bot.errors import SupportbotError, UsageError
-from bot.orders.schema import Order, OrderValidationError, format_datetime, order_from_dict, order_to_dict
+from bot.errors import InvalidField, SupportbotError, UsageError
+from bot.schemas.base import check_one_of, revalidated, utc_now
+from bot.schemas.conversations import CHANNELS, TICKET_STATUSES, Channel, Ticket, TicketStatus
+from bot.schemas.customers import Customer, phone_digits
+from bot.schemas.orders import Order
 
-TICKET_STATUSES = ("open", "assigned", "closed")
 _UNRESOLVED = ("open", "assigned")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CUSTOMER_KEYS = ("customer_id", "name", "email", "phone")
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class Customer:
-    customer_id: str
-    name: str
-    email: Optional[str] = None
-    phone: Optional[str] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"customer_id": self.customer_id, "name": self.name, "email": self.email, "phone": self.phone}
-
-
-@dataclass(frozen=True)
-class Ticket:
-    ticket_id: str
-    session_id: str
-    channel: str
-    customer_id: Optional[str]
-    reason: str
-    status: str
-    transcript: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ticket_id": self.ticket_id,
-            "session_id": self.session_id,
-            "channel": self.channel,
-            "customer_id": self.customer_id,
-            "reason": self.reason,
-            "status": self.status,
-            "transcript": [dict(turn) for turn in self.transcript],
-            "created_at": format_datetime(self.created_at),
-            "updated_at": format_datetime(self.updated_at),
-        }
-
-
-def phone_digits(phone: str) -> str:
-    """The digits that identify a phone number: '+', spaces, dashes and 'whatsapp:' don't count.
-
-    A leading international '00' is dropped too, so '0049 151...' and '+49 151...' match.
-    """
-    text = phone.strip()
-    if text.lower().startswith("whatsapp:"):
-        text = text[len("whatsapp:") :]
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if digits.startswith("00"):
-        digits = digits[2:]
-    return digits
-
-
-def customer_from_dict(data: Any) -> Customer:
-    """Validate customer JSON (admin sync) into a ``Customer``; UsageError names the field."""
-    if not isinstance(data, Mapping):
-        raise UsageError("customer: must be a JSON object")
-    unknown = sorted(set(data) - set(_CUSTOMER_KEYS))
-    if unknown:
-        raise UsageError(f"{unknown[0]}: is not a customer field")
-    for name in _CUSTOMER_KEYS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise UsageError(f"{name}: must be a string")
-    return validate_customer(
-        Customer(
-            customer_id=data.get("customer_id") or "",
-            name=data.get("name") or "",
-            email=data.get("email"),
-            phone=data.get("phone"),
-        )
-    )
-
-
-def validate_customer(customer: Customer) -> Customer:
-    """The customer with surrounding blanks removed; UsageError naming the first bad field."""
-    customer_id = (customer.customer_id or "").strip()
-    if not customer_id:
-        raise UsageError("customer_id: is required")
-    if len(customer_id) > 64:
-        raise UsageError("customer_id: must be at most 64 characters")
-    name = (customer.name or "").strip()
-    if not name:
-        raise UsageError("name: is required")
-    if len(name) > 200:
-        raise UsageError("name: must be at most 200 characters")
-    email = (customer.email or "").strip() or None
-    if email is not None and (len(email) > 320 or not _EMAIL.match(email)):
-        raise UsageError(f"email: {email!r} is not an email address")
-    phone = (customer.phone or "").strip() or None
-    if phone is not None:
-        digits = phone_digits(phone)
-        # E.164 allows at most 15 digits; fewer than 7 cannot be a reachable mobile number.
-        if len(phone) > 32 or not 7 <= len(digits) <= 15:
-            raise UsageError(f"phone: {phone!r} is not an international phone number like +4915112345678")
-    return Customer(customer_id=customer_id, name=name, email=email, phone=phone)
+def _valid_customer(customer: Customer) -> Customer:
+    """The customer as JSON from outside would give it: code may have built it without validation."""
+    return revalidated(customer)
 
 
 def _validated(order: Order) -> tuple[Order, dict[str, Any]]:
     """The order as order JSON from outside would give it, and its stored JSON document."""
-    document = order_to_dict(order)
-    # A string, not order_to_dict's float, so large amounts survive the round trip exactly.
-    document["amount"] = str(order.amount)
     try:
-        order = order_from_dict(document)
-        document = order_to_dict(order)
-        document["amount"] = str(order.amount)
-        json.dumps(document)
-    except OrderValidationError as error:
+        valid = revalidated(order)
+    except InvalidField as error:
         raise UsageError(f"order {order.order_id!r}: {error}") from None
-    except (TypeError, ValueError):
-        raise UsageError(f"order {order.order_id!r}: items: must contain only JSON values") from None
-    return order, document
+    return valid, valid.to_dict()
 
 
 class OrderStore:
@@ -157,7 +54,7 @@ class OrderStore:
 
     # Buyer-facing: always scoped to the customer.
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[Order]:
+    def get_customer_order(self, customer_id: str, order_id: str) -> Order | None:
         """The order if it exists *and* belongs to ``customer_id``; otherwise None (never a hint)."""
         if not customer_id or not order_id:
             return None
@@ -166,7 +63,7 @@ class OrderStore:
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             document = conn.execute(query).scalar_one_or_none()
-        return None if document is None else order_from_dict(document)
+        return None if document is None else Order.parse_obj(document)
 
     def list_customer_orders(self, customer_id: str) -> list[Order]:
         """The customer's orders, newest first."""
@@ -179,15 +76,15 @@ class OrderStore:
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             documents = conn.execute(query).scalars().all()
-        return [order_from_dict(document) for document in documents]
+        return [Order.parse_obj(document) for document in documents]
 
     # Admin only.
 
-    def get_order(self, order_id: str) -> Optional[Order]:
+    def get_order(self, order_id: str) -> Order | None:
         query = select(db.orders.c.document).where(db.orders.c.order_id == order_id.strip())
         with db.database_errors(self.engine), self.engine.connect() as conn:
             document = conn.execute(query).scalar_one_or_none()
-        return None if document is None else order_from_dict(document)
+        return None if document is None else Order.parse_obj(document)
 
     def upsert_order(self, order: Order) -> bool:
         """Create or replace the order; True when created. The customer must exist (UsageError)."""
@@ -196,15 +93,15 @@ class OrderStore:
 
     def upsert_customer(self, customer: Customer) -> bool:
         """Create or replace the customer; True when created."""
-        customer = validate_customer(customer)
-        return self._write(lambda conn: self._upsert_customer(conn, customer))
+        valid = _valid_customer(customer)
+        return self._write(lambda conn: self._upsert_customer(conn, valid))
 
     def upsert_many(self, customers: Iterable[Customer], orders: Iterable[Order]) -> tuple[int, int]:
         """Customers, then orders, all in one transaction; (customers created, orders created).
 
         One bad record writes nothing at all (the seed and admin imports rely on it).
         """
-        valid_customers = [validate_customer(customer) for customer in customers]
+        valid_customers = [_valid_customer(customer) for customer in customers]
         valid_orders = [_validated(order) for order in orders]
 
         def write(conn: Connection) -> tuple[int, int]:
@@ -214,7 +111,7 @@ class OrderStore:
 
         return self._write(write)
 
-    def get_customer(self, customer_id: str) -> Optional[Customer]:
+    def get_customer(self, customer_id: str) -> Customer | None:
         if not customer_id:
             return None
         query = select(db.customers).where(db.customers.c.customer_id == customer_id.strip())
@@ -222,7 +119,7 @@ class OrderStore:
             row = conn.execute(query).one_or_none()
         return None if row is None else _customer(row)
 
-    def find_customer_by_phone(self, phone: str) -> Optional[Customer]:
+    def find_customer_by_phone(self, phone: str) -> Customer | None:
         """The customer whose phone has the same digits; None when none or several match.
 
         Several customers sharing a number cannot be told apart, and guessing would show one
@@ -250,8 +147,8 @@ class OrderStore:
     def create_ticket(
         self,
         session_id: str,
-        channel: str,
-        customer_id: Optional[str],
+        channel: Channel,
+        customer_id: str | None,
         reason: str,
         transcript: list[dict[str, Any]],
     ) -> Ticket:
@@ -261,8 +158,7 @@ class OrderStore:
         """
         if not session_id or not session_id.strip():
             raise UsageError("session_id: is required")
-        if channel not in CHANNELS:
-            raise UsageError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        check_one_of("channel", channel, CHANNELS)
         reason = (reason or "").strip()
         if not reason:
             raise UsageError("reason: is required")
@@ -278,7 +174,7 @@ class OrderStore:
             existing = self._open_ticket(conn, session_id)
             if existing is not None:
                 return existing
-            now = db.utcnow()
+            now = utc_now()
             ticket = Ticket(
                 ticket_id=f"T-{secrets.token_hex(4).upper()}",
                 session_id=session_id,
@@ -290,28 +186,28 @@ class OrderStore:
                 created_at=now,
                 updated_at=now,
             )
-            conn.execute(db.tickets.insert().values(**vars(ticket)))
+            conn.execute(db.tickets.insert().values(**ticket.dict()))
             return ticket
 
         return self._write(write)
 
-    def list_tickets(self, status: Optional[str] = None) -> list[Ticket]:
+    def list_tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
         """Tickets oldest first: the handoff queue serves whoever has waited longest."""
         query = select(db.tickets).order_by(db.tickets.c.created_at, db.tickets.c.ticket_id)
         if status is not None:
-            _check_ticket_status(status)
+            check_one_of("status", status, TICKET_STATUSES)
             query = query.where(db.tickets.c.status == status)
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_ticket(row) for row in conn.execute(query)]
 
-    def update_ticket(self, ticket_id: str, status: str) -> Ticket:
-        _check_ticket_status(status)
+    def update_ticket(self, ticket_id: str, status: TicketStatus) -> Ticket:
+        check_one_of("status", status, TICKET_STATUSES)
 
         def write(conn: Connection) -> Ticket:
             result = conn.execute(
                 db.tickets.update()
                 .where(db.tickets.c.ticket_id == ticket_id)
-                .values(status=status, updated_at=db.utcnow())
+                .values(status=status, updated_at=utc_now())
             )
             if not result.rowcount:
                 raise UsageError(f"ticket {ticket_id!r} does not exist")
@@ -320,7 +216,7 @@ class OrderStore:
 
         return self._write(write)
 
-    def get_open_ticket(self, session_id: str) -> Optional[Ticket]:
+    def get_open_ticket(self, session_id: str) -> Ticket | None:
         """The conversation's newest ticket that is not closed (open or assigned)."""
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return self._open_ticket(conn, session_id)
@@ -343,12 +239,12 @@ class OrderStore:
 
     @staticmethod
     def _upsert_customer(conn: Connection, customer: Customer) -> bool:
-        now = db.utcnow()
+        now = utc_now()
         values = {
             "name": customer.name,
             "email": customer.email,
             "phone": customer.phone,
-            "phone_digits": phone_digits(customer.phone) if customer.phone else None,
+            "phone_digits": customer.phone_digits,
             "updated_at": now,
         }
         table = db.customers
@@ -375,7 +271,7 @@ class OrderStore:
             "status": order.status,
             "created_at": order.created_at,
             "document": document,
-            "updated_at": db.utcnow(),
+            "updated_at": utc_now(),
         }
         table = db.orders
         result = conn.execute(table.update().where(table.c.order_id == order.order_id).values(**values))
@@ -385,7 +281,7 @@ class OrderStore:
         return True
 
     @staticmethod
-    def _open_ticket(conn: Connection, session_id: str) -> Optional[Ticket]:
+    def _open_ticket(conn: Connection, session_id: str) -> Ticket | None:
         query = (
             select(db.tickets)
             .where(db.tickets.c.session_id == session_id, db.tickets.c.status.in_(_UNRESOLVED))
@@ -396,24 +292,9 @@ class OrderStore:
         return None if row is None else _ticket(row)
 
 
-def _check_ticket_status(status: str) -> None:
-    if status not in TICKET_STATUSES:
-        raise UsageError(f"status: {status!r} is not one of {', '.join(TICKET_STATUSES)}")
-
-
 def _customer(row: Row) -> Customer:
-    return Customer(customer_id=row.customer_id, name=row.name, email=row.email, phone=row.phone)
+    return Customer.from_fields(row._mapping)
 
 
 def _ticket(row: Row) -> Ticket:
-    return Ticket(
-        ticket_id=row.ticket_id,
-        session_id=row.session_id,
-        channel=row.channel,
-        customer_id=row.customer_id,
-        reason=row.reason,
-        status=row.status,
-        transcript=list(row.transcript or []),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return Ticket.from_fields(row._mapping)

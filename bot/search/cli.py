@@ -1,16 +1,20 @@
-"""`supportbot index`, `supportbot faq search`, `supportbot eval retrieval`, `supportbot bench search`."""
+"""`supportbot index` and `supportbot faq search` (evaluation and benchmarks: ``tools.search_eval``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.search import SearchResponse
 
-def register(commands: Any, groups: dict[str, Any]) -> None:
+
+def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     index = commands.add_parser(
         "index", help="Build the FAQ search index in models/faq/ (skipped when current)."
     )
@@ -27,20 +31,8 @@ def register(commands: Any, groups: dict[str, Any]) -> None:
     search.add_argument("--jsonl", action="store_true", help="print JSON lines even for a single QUERY")
     search.set_defaults(func=_search)
 
-    retrieval = groups["eval"].add_parser(
-        "retrieval", help="hit@1, hit@3 and MRR on the paraphrase set, vs BM25."
-    )
-    retrieval.add_argument("--data", help="eval YAML (default tests/data/retrieval_eval.yaml)")
-    retrieval.add_argument("--json", action="store_true", help="machine-readable output")
-    retrieval.set_defaults(func=_eval)
 
-    bench = groups["bench"].add_parser("search", help="Single-query latency (p50/p95) and batch throughput.")
-    bench.add_argument("--queries", type=int, default=200, help="single queries to time (default 200)")
-    bench.add_argument("--batch", type=int, default=64, help="batch size for the throughput run (default 64)")
-    bench.set_defaults(func=_bench)
-
-
-def _settings() -> Any:
+def _settings() -> Settings:
     from bot.config import get_settings
 
     return get_settings()
@@ -93,7 +85,7 @@ def _search(args: argparse.Namespace) -> int:
     return status
 
 
-def _print_human(response: Any) -> None:
+def _print_human(response: SearchResponse) -> None:
     if not response.confident:
         print("(no confident answer; closest articles below)")
     for rank, result in enumerate(response.results, 1):
@@ -103,20 +95,3 @@ def _print_human(response: Any) -> None:
     if best is not None and response.confident:
         print()
         print(best.article.full_text())
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from bot.search.evaluate import evaluate_retrieval, format_report
-
-    report = evaluate_retrieval(_settings(), args.data)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from bot.search.evaluate import bench_search, format_bench
-
-    if args.queries < 10 or args.batch < 1:
-        raise UsageError("--queries must be at least 10 and --batch at least 1")
-    print(format_bench(bench_search(_settings(), args.queries, args.batch)))
-    return 0

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -20,20 +20,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.services import Services
 from bot import db
 from bot.corpus import Article
-from bot.orders.schema import Order, format_datetime, order_from_dict
-from bot.orders.store import Customer, OrderStore
+from bot.orders.store import OrderStore
+from bot.schemas.base import isoformat_z
+from bot.schemas.customers import Customer
+from bot.schemas.orders import Order
+from bot.search import SearchResponse, SearchResult
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 BUYER = "C-ANA"
 OTHER_BUYER = "C-BEN"
 
 
-def ago(days: float) -> Optional[str]:
-    return format_datetime(NOW - timedelta(days=days))
+def ago(days: float) -> str | None:
+    return isoformat_z(NOW - timedelta(days=days))
 
 
-def ahead(days: float) -> Optional[str]:
-    return format_datetime(NOW + timedelta(days=days))
+def ahead(days: float) -> str | None:
+    return isoformat_z(NOW + timedelta(days=days))
 
 
 def demo_orders() -> list[Order]:
@@ -89,7 +92,7 @@ def demo_orders() -> list[Order]:
             "items": [{"title": "Ben's private gadget", "quantity": 1}],
         },
     ]
-    return [order_from_dict(row) for row in rows]
+    return [Order.from_json(row) for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -97,25 +100,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderStore]:
     url = f"sqlite:///{tmp_path_factory.mktemp('actions-db') / 'supportbot.db'}"
     db.migrate(url)
     order_store = OrderStore.from_url(url)
-    order_store.upsert_customer(Customer(BUYER, "Ana Silva"))
-    order_store.upsert_customer(Customer(OTHER_BUYER, "Ben Okoro"))
+    order_store.upsert_customer(Customer(customer_id=BUYER, name="Ana Silva"))
+    order_store.upsert_customer(Customer(customer_id=OTHER_BUYER, name="Ben Okoro"))
     for order in demo_orders():
         order_store.upsert_order(order)
     yield order_store
     db.dispose_engine(url)
-
-
-@dataclass(frozen=True)
-class FakeResult:
-    article: Article
-    score: float
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    query: str
-    results: list[FakeResult]
-    confident: bool
 
 
 def article(article_id: str, title: str, answer: str = "", category: str = "Refund") -> Article:
@@ -144,10 +134,10 @@ class FakeSearcher:
     results: list[Article] = field(default_factory=lambda: list(ARTICLES))
     queries: list[str] = field(default_factory=list)
 
-    def search(self, query: str, k: int = 5) -> FakeResponse:
+    def search(self, query: str, k: int = 5) -> SearchResponse:
         self.queries.append(query)
-        hits = [FakeResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]
-        return FakeResponse(query, hits, self.confident and bool(hits))
+        hits = [SearchResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]
+        return SearchResponse(query, hits, self.confident and bool(hits))
 
 
 @pytest.fixture
@@ -164,21 +154,21 @@ def make_tracker(
     text: str = "",
     intent: str = "faq",
     *,
-    customer_id: Optional[str] = BUYER,
+    customer_id: str | None = BUYER,
     channel: str = "web",
-    slots: Optional[dict[str, Any]] = None,
-    entities: Optional[list[dict[str, Any]]] = None,
-    history: Optional[list[dict[str, Any]]] = None,
-    metadata: Optional[dict[str, Any]] = None,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
     sender_id: str = "session-1",
-    active_loop: Optional[dict[str, Any]] = None,
+    active_loop: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` with ``intent``, sent by ``customer_id``."""
     if metadata is None:
         metadata = {"customer_id": customer_id, "channel": channel}
     parse_data = {"intent": {"name": intent, "confidence": 0.95}, "entities": entities or [], "text": text}
     latest = {**parse_data, "metadata": metadata}
-    events = list(history or []) + [user_event(text, intent, metadata=metadata)]
+    events = [*list(history or []), user_event(text, intent, metadata=metadata)]
     return Tracker(
         sender_id,
         {
@@ -197,9 +187,7 @@ def make_tracker(
     )
 
 
-def user_event(
-    text: str, intent: str, *, metadata: Optional[dict[str, Any]] = None, at: float = 1.7e9
-) -> dict:
+def user_event(text: str, intent: str, *, metadata: dict[str, Any] | None = None, at: float = 1.7e9) -> dict:
     return {
         "event": "user",
         "text": text,
@@ -209,7 +197,7 @@ def user_event(
     }
 
 
-def bot_event(text: str, custom: Optional[dict[str, Any]] = None, at: float = 1.7e9) -> dict:
+def bot_event(text: str, custom: dict[str, Any] | None = None, at: float = 1.7e9) -> dict:
     return {"event": "bot", "text": text, "timestamp": at, "data": {"custom": custom} if custom else {}}
 
 

@@ -92,7 +92,8 @@ def test_bad_input_gets_an_answer_or_choices_never_an_exception(
 ) -> None:
     dispatcher, _ = answer(services, kit.tracker(text, "faq"))
 
-    assert len(dispatcher.messages) == 1 and dispatcher.messages[0]["text"]
+    assert len(dispatcher.messages) == 1
+    assert dispatcher.messages[0]["text"]
     assert len(searcher.queries[0]) <= 1000
 
 

@@ -37,7 +37,8 @@ def test_handoff_opens_a_ticket_with_the_transcript_and_tells_the_buyer(
     assert message["text"] == replies.handoff_text(ticket_id)
     [ticket] = [t for t in store.list_tickets() if t.session_id == "handoff-session-1"]
     assert ticket.ticket_id == ticket_id
-    assert ticket.channel == "whatsapp" and ticket.customer_id == kit.BUYER
+    assert ticket.channel == "whatsapp"
+    assert ticket.customer_id == kit.BUYER
     assert ticket.reason == "buyer asked for a person (topic: cancel_order)"
     assert [(turn["role"], turn["text"]) for turn in ticket.transcript] == [
         ("customer", "can I cancel 5001"),
@@ -62,7 +63,8 @@ def test_anonymous_handoff_has_no_customer_even_if_the_buyer_types_one(
 
     assert "handoff" in dispatcher.messages[0]["custom"]
     [ticket] = [t for t in store.list_tickets() if t.session_id == "handoff-session-2"]
-    assert ticket.customer_id is None and ticket.channel == "web"
+    assert ticket.customer_id is None
+    assert ticket.channel == "web"
 
 
 def test_store_outage_says_no_one_was_called(kit: Any, searcher: Any) -> None:

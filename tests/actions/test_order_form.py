@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,9 +23,9 @@ DOMAIN = {
 async def validate(
     services: Services,
     kit: Any,
-    value: Optional[str],
+    value: str | None,
     *,
-    customer_id: Optional[str] = "C-ANA",
+    customer_id: str | None = "C-ANA",
     activating: bool = False,
 ) -> tuple[CollectingDispatcher, dict[str, Any]]:
     """Validate ``value`` with the events Rasa sends: after the buyer answered, or at activation."""

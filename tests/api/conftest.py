@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -283,22 +285,41 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo orders as of ``NOW``: each gateway starts from a copy,
+    because running the migrations is most of what building a gateway costs."""
+    from bot.db import dispose_engine, get_engine, migrate
+    from bot.orders.seed import seed
+    from bot.orders.store import OrderStore
+
+    path = tmp_path_factory.mktemp("template") / "supportbot.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    seed(OrderStore(get_engine(url)), NOW)
+    dispose_engine(url)  # the last connection closing folds the WAL back into the file
+    return path
+
+
 @pytest.fixture
-def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
+def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[..., Gateway]]:
     """Builds a gateway with settings overrides (and optionally another searcher factory);
     the demo orders are seeded as of ``NOW``."""
     from bot.conversations import ConversationLog
     from bot.db import dispose_engine, get_engine, migrate
     from bot.orders.seed import seed
     from bot.orders.store import OrderStore
-    from bot.policy import evaluate
 
     opened: list[TestClient] = []
     urls: list[str] = []
 
     def build(searcher_factory: Callable[[], Any] | None = None, **overrides: Any) -> Gateway:
         settings = make_settings(tmp_path, **overrides)
-        migrate(settings.database_url)
+        default_file = tmp_path / "supportbot.db"
+        if settings.database_url == f"sqlite:///{default_file}" and not default_file.exists():
+            shutil.copyfile(seeded_database, default_file)
+        else:
+            migrate(settings.database_url)
         urls.append(settings.database_url)
         engine = get_engine(settings.database_url)
         store = OrderStore(engine)
@@ -311,7 +332,6 @@ def make_gateway(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
             conversations=ConversationLog(engine),
             searcher=searcher_factory or (lambda: searcher),
             articles=lambda: {article.id: article for article in ARTICLES},
-            evaluate=evaluate,
             extract_order_ids=fake_order_ids,
             clock=lambda: NOW,
             channel_transport=outbox.transport(),

@@ -83,4 +83,5 @@ def test_assist_refuses_bad_input_with_a_message(gateway: Any) -> None:
     for body in cases:
         response = assist(gateway, body)
         assert response.status_code == 422, body
-        assert isinstance(response.json()["detail"], str) and response.json()["detail"]
+        assert isinstance(response.json()["detail"], str)
+        assert response.json()["detail"]

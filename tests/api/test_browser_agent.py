@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,8 @@ def _load_browser_support() -> Any:
     """The live-server, scripted-Rasa and browser fixtures live in the widget tests; reuse them."""
     path = Path(__file__).with_name("test_browser_widget.py")
     spec = importlib.util.spec_from_file_location("supportbot_browser_support", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve their module through sys.modules
     spec.loader.exec_module(module)

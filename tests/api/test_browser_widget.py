@@ -14,8 +14,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -373,7 +374,8 @@ def test_demo_shop_signs_in_a_demo_customer_with_a_verified_identity(page: Page,
     send(page, "Can I cancel my order?")
     expect(page.get_by_test_id("order-card")).to_be_visible()
     sent = sessions_sent(site, "Can I cancel my order?")
-    assert sent and sent[-1]["metadata"]["customer_id"] == customer_id
+    assert sent
+    assert sent[-1]["metadata"]["customer_id"] == customer_id
 
     # Signing out: the widget is anonymous again and the bot gets no customer id.
     choice.select_option("")
@@ -385,7 +387,8 @@ def test_demo_shop_signs_in_a_demo_customer_with_a_verified_identity(page: Page,
     )
     expect(page.get_by_test_id("order-card")).to_have_count(0)
     sent = sessions_sent(site, "Can I cancel order 1001 anonymously?")
-    assert sent and sent[-1]["metadata"].get("customer_id") is None
+    assert sent
+    assert sent[-1]["metadata"].get("customer_id") is None
 
 
 def test_order_decision_renders_as_a_card_with_verdicts_and_dates(page: Page, site: Site) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: Any) -> None:
@@ -240,7 +241,8 @@ def test_bad_input_is_refused_with_a_message(gateway: Any) -> None:
     for case, body in cases.items():
         response = gateway.client.post("/v1/chat", json=body)
         assert response.status_code == 422, case
-        assert isinstance(response.json()["detail"], str) and response.json()["detail"], case
+        assert isinstance(response.json()["detail"], str), case
+        assert response.json()["detail"], case
     assert "message" in gateway.client.post("/v1/chat", json={"session_id": "web-b"}).json()["detail"]
     assert gateway.rasa.received == []
 

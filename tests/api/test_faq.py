@@ -11,7 +11,7 @@ def test_search_returns_ranked_articles_with_scores(gateway: Any) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["query"] == "how do I cancel an order"
-    assert [result["id"] for result in body["results"]][0] == "cancel-an-order"
+    assert next(result["id"] for result in body["results"]) == "cancel-an-order"
     assert len(body["results"]) == 2
     first = body["results"][0]
     assert set(first) == {"id", "title", "answer", "category", "score"}

@@ -96,15 +96,19 @@ def test_each_app_has_its_own_metrics(make_gateway: Any) -> None:
 
 def test_pages_and_the_widget_script_are_served(gateway: Any) -> None:
     shop = gateway.client.get("/")
-    assert shop.status_code == 200 and "text/html" in shop.headers["content-type"]
+    assert shop.status_code == 200
+    assert "text/html" in shop.headers["content-type"]
     assert 'data-testid="demo-customer"' in shop.text
     widget = gateway.client.get("/widget.js")
-    assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
+    assert widget.status_code == 200
+    assert "javascript" in widget.headers["content-type"]
     assert "SupportbotWidget" in widget.text
     article = gateway.client.get("/help/delivery-times")
-    assert article.status_code == 200 and 'data-testid="article-title"' in article.text
+    assert article.status_code == 200
+    assert 'data-testid="article-title"' in article.text
     console = gateway.client.get("/agent")
-    assert console.status_code == 200 and 'data-testid="login-view"' in console.text
+    assert console.status_code == 200
+    assert 'data-testid="login-view"' in console.text
     for asset in ("widget.css", "shop.js", "agent.js", "article.js"):
         assert gateway.client.get(f"/static/{asset}").status_code == 200, asset
     assert gateway.client.get("/static/../main.py").status_code == 404

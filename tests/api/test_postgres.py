@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
-from typing import Any, Iterator
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -14,28 +14,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_schema_url(pg_url: str) -> Iterator[str]:
-    """A schema of its own in the test database, so Rasa's or other modules' tables are untouched."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from bot import db
-
-    schema = f"api_{uuid.uuid4().hex[:12]}"
-    admin = db.get_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = (
-        make_url(pg_url)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield url
-    finally:
-        db.dispose_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+def pg_schema_url(pg_schemas: Callable[[], str]) -> str:
+    return pg_schemas()
 
 
 def test_the_whole_buyer_and_agent_round_trip_on_postgres(make_gateway: Any, pg_schema_url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -13,6 +13,14 @@ from bot.assist import AssistService, ChatLine, suggest_replies, tidy_text
 from bot.corpus import Article
 from bot.errors import UsageError
 from bot.rasa_client import RasaUnavailable
+from bot.schemas.decisions import (
+    CancelVerdict,
+    DisputeVerdict,
+    OrderEligibility,
+    RefundVerdict,
+    ReturnVerdict,
+)
+from bot.schemas.search import SearchHit
 from bot.search import SearchResponse, SearchResult
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -52,7 +60,7 @@ class FakeStore:
         self.orders = list(orders)
         self.calls: list[tuple[str, str]] = []
 
-    def get_customer_order(self, customer_id: str, order_id: str) -> Optional[FakeOrder]:
+    def get_customer_order(self, customer_id: str, order_id: str) -> FakeOrder | None:
         self.calls.append((customer_id, order_id))
         return next((o for o in self.orders if o.customer_id == customer_id and o.order_id == order_id), None)
 
@@ -60,27 +68,38 @@ class FakeStore:
         return [o for o in self.orders if o.customer_id == customer_id]
 
 
-class FakeDecision:
-    def __init__(self, order: FakeOrder) -> None:
-        self.order = order
+def fake_judge(order: FakeOrder, now: datetime) -> OrderEligibility:
+    """Verdicts with short reasons, so the tests read what assist does with them."""
+    allowed = order.status == "awaiting_shipment"
+    return OrderEligibility(
+        order_id=order.order_id,
+        status=order.status,
+        cancel=CancelVerdict(
+            allowed=allowed,
+            mode="immediate" if allowed else "none",
+            article_id="how-to-cancel",
+            reason="Not shipped yet." if allowed else "Already shipped.",
+        ),
+        dispute=DisputeVerdict(
+            allowed=False, opens_at=None, closes_at=None, article_id="disputes", reason="Too early."
+        ),
+        refund=RefundVerdict(
+            state="none", expected_by=None, article_id="refunds", reason="No refund has been started."
+        ),
+        return_=ReturnVerdict(allowed=False, closes_at=None, article_id="returns", reason="Not delivered."),
+    )
 
-    def to_dict(self) -> dict[str, Any]:
-        allowed = self.order.status == "awaiting_shipment"
-        return {
-            "order_id": self.order.order_id,
-            "cancel": {"allowed": allowed, "reason": "Not shipped yet." if allowed else "Already shipped."},
-            "dispute": {"allowed": False, "reason": "Too early."},
-            "refund": {"state": "none", "reason": "No refund has been started."},
-            "return": {"allowed": False, "reason": "Not delivered."},
-        }
+
+def hit(article_id: str, title: str, answer: str) -> SearchHit:
+    return SearchHit(id=article_id, title=title, answer=answer, category="c", score=1.0)
 
 
 def service(
     store: FakeStore,
-    searcher: Optional[ListSearcher] = None,
+    searcher: ListSearcher | None = None,
     intent: tuple[str, float] = ("cancel_order", 0.9),
     rasa_down: bool = False,
-    evaluate: Any = None,
+    judge: Any = None,
 ) -> AssistService:
     async def parse(text: str) -> dict[str, Any]:
         if rasa_down:
@@ -92,7 +111,7 @@ def service(
         parse_intent=parse,
         searcher=lambda: chosen,
         store=store,
-        evaluate=evaluate or (lambda order, now: FakeDecision(order)),
+        judge=judge or fake_judge,
         now=lambda: NOW,
         extract_order_ids=lambda text: [
             word.strip("?.,") for word in text.split() if word.strip("?.,").isdigit()
@@ -101,7 +120,8 @@ def service(
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    """The assist result as the JSON an agent's console receives."""
+    return asyncio.run(coro).to_dict()
 
 
 ANA = "C1"
@@ -174,13 +194,13 @@ def test_no_customer_means_no_order_lookup_at_all() -> None:
 
 
 def test_an_order_the_engine_cannot_judge_gives_no_eligibility() -> None:
-    from bot.orders.schema import OrderValidationError
+    from bot.errors import InvalidField
 
     def refuse(order: Any, now: datetime) -> Any:
-        raise OrderValidationError("paid_at", "is after now")
+        raise InvalidField("paid_at", "is after now")
 
     result = run(
-        service(STORE, evaluate=refuse).assist([ChatLine("customer", "x")], customer_id=ANA, order_id="11")
+        service(STORE, judge=refuse).assist([ChatLine("customer", "x")], customer_id=ANA, order_id="11")
     )
     assert result["eligibility"] is None
 
@@ -196,12 +216,12 @@ def test_rasa_down_leaves_the_intent_empty_but_still_helps() -> None:
 
 def test_a_transcript_without_a_customer_message_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
-        run(service(STORE).assist([ChatLine("agent", "Hello?"), ChatLine("customer", "   ")]))
+        asyncio.run(service(STORE).assist([ChatLine("agent", "Hello?"), ChatLine("customer", "   ")]))
 
 
 def test_suggestions_lead_with_the_decision_for_the_intent() -> None:
-    eligibility = FakeDecision(FakeOrder("11", ANA)).to_dict()
-    articles = [{"id": "a", "title": "How to cancel?", "answer": "Open the order. Choose Cancel."}]
+    eligibility = fake_judge(FakeOrder("11", ANA), NOW)
+    articles = [hit("a", "How to cancel?", "Open the order. Choose Cancel.")]
     replies = suggest_replies("cancel_order", articles, eligibility)
     assert replies[0] == "Good news: you can cancel order 11. Not shipped yet."
     assert replies[1] == "Open the order. Choose Cancel. (Help center: How to cancel?)"
@@ -214,9 +234,10 @@ def test_suggestions_lead_with_the_decision_for_the_intent() -> None:
 
 
 def test_suggestions_without_an_order_come_from_the_articles() -> None:
-    articles = [{"id": "a", "title": "T", "answer": "x" * 1000}]
+    articles = [hit("a", "T", "x" * 1000)]
     [from_article, closing] = suggest_replies("faq", articles, None)
-    assert len(from_article) < 400 and from_article.endswith("(Help center: T)")
+    assert len(from_article) < 400
+    assert from_article.endswith("(Help center: T)")
     assert closing.startswith("Is there anything else")
 
 

@@ -3,52 +3,16 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
-from bot import db
 from bot.conversations import ConversationLog
 from bot.errors import UsageError
+from bot.schemas.conversations import AgentMessage
 
 START = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A migrated database for this module; PostgreSQL gets a schema of its own, dropped after."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{request.getfixturevalue('tmp_path_factory').mktemp('db') / 'log.db'}"
-        db.migrate(url)
-        yield url
-        db.dispose_engine(url)
-        return
-    base = request.getfixturevalue("pg_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with db.get_engine(base).begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    url_text = url.render_as_string(hide_password=False)
-    try:
-        db.migrate(url_text)
-        yield url_text
-    finally:
-        db.dispose_engine(url_text)
-        with db.get_engine(base).begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = db.get_engine(db_url)
-    with engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    return engine
 
 
 class Clock:
@@ -71,7 +35,9 @@ def test_first_message_starts_the_conversation(log: ConversationLog) -> None:
     message = log.add_message(
         "s-1", "customer", "Where is my order?", channel="whatsapp", customer_id="C1001"
     )
-    assert message.id > 0 and message.session_id == "s-1" and message.role == "customer"
+    assert message.id > 0
+    assert message.session_id == "s-1"
+    assert message.role == "customer"
     assert message.created_at == START + timedelta(seconds=1)
     conversation = log.get_conversation("s-1")
     assert conversation is not None
@@ -81,7 +47,8 @@ def test_first_message_starts_the_conversation(log: ConversationLog) -> None:
         "bot",
     )
     assert conversation.last_message == "Where is my order?"
-    assert conversation.ticket_id is None and conversation.intent is None
+    assert conversation.ticket_id is None
+    assert conversation.intent is None
     assert log.get_conversation("s-404") is None
 
 
@@ -107,7 +74,7 @@ def test_messages_oldest_first_and_after_an_id(log: ConversationLog) -> None:
     stored = log.messages("s-1")[1]
     assert stored == second
     assert stored.data == {"buttons": [{"title": "Track"}]}
-    assert stored.to_dict() == {
+    assert AgentMessage.of(stored).to_dict() == {
         "id": second.id,
         "role": "bot",
         "text": "Hi! How can I help?",
@@ -169,16 +136,19 @@ def test_status_and_ticket_through_a_handoff(log: ConversationLog) -> None:
     log.add_message("s-2", "customer", "other")
     log.set_status("s-1", "handoff", ticket_id="T-1")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
     assert log.list_conversations()[0].session_id == "s-1"
 
     log.set_status("s-1", "agent")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("agent", "T-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("agent", "T-1")
 
     log.set_status("s-1", "bot")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and (conversation.status, conversation.ticket_id) == ("bot", None)
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("bot", None)
     assert conversation.to_dict()["status"] == "bot"
 
 
@@ -189,7 +159,8 @@ def test_set_status_errors(log: ConversationLog) -> None:
     with pytest.raises(UsageError, match="s-404"):
         log.set_status("s-404", "handoff")
     conversation = log.get_conversation("s-1")
-    assert conversation is not None and conversation.status == "bot"
+    assert conversation is not None
+    assert conversation.status == "bot"
 
 
 def test_set_intent_is_shown_but_is_not_activity(log: ConversationLog) -> None:

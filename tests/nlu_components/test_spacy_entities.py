@@ -1,15 +1,18 @@
-"""The Rasa graph component around bot.entities, on real Rasa Message objects."""
+"""The Rasa graph component around bot.entities, on real Rasa Message objects (see conftest.py)."""
 
 from __future__ import annotations
 
-import pytest
-from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.training_data.message import Message
+from typing import TYPE_CHECKING, Any
 
-from nlu_components.spacy_entities import SupportbotEntityExtractor
+import pytest
+
+if TYPE_CHECKING:
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
 
 
 def make(config: dict | None = None) -> SupportbotEntityExtractor:
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
+
     return SupportbotEntityExtractor.create(
         {**SupportbotEntityExtractor.get_default_config(), **(config or {})},
         model_storage=None,  # type: ignore[arg-type]  # not trainable: storage is never used
@@ -18,7 +21,7 @@ def make(config: dict | None = None) -> SupportbotEntityExtractor:
     )
 
 
-def test_process_adds_entities_with_extractor_name() -> None:
+def test_process_adds_entities_with_extractor_name(Message: Any) -> None:
     message = Message(data={"text": "refund $12.50 for order #1001, mail jane@example.com"})
     make().process([message])
     assert message.get("entities") == [
@@ -48,7 +51,7 @@ def test_process_adds_entities_with_extractor_name() -> None:
     assert "entities" in message.as_dict(only_output_properties=True)
 
 
-def test_process_keeps_entities_from_earlier_components() -> None:
+def test_process_keeps_entities_from_earlier_components(Message: Any) -> None:
     earlier = {"entity": "order_id", "value": "7", "start": 0, "end": 1, "extractor": "Other"}
     message = Message(data={"text": "call +14155550134", "entities": [earlier]})
     make().process([message])
@@ -56,7 +59,7 @@ def test_process_keeps_entities_from_earlier_components() -> None:
     assert [e["entity"] for e in message.get("entities")] == ["order_id", "phone"]
 
 
-def test_process_handles_many_messages_and_odd_ones() -> None:
+def test_process_handles_many_messages_and_odd_ones(Message: Any) -> None:
     messages = [
         Message(data={"text": "where is 8123456789012"}),
         Message(data={"text": ""}),
@@ -72,7 +75,7 @@ def test_process_handles_many_messages_and_odd_ones() -> None:
     assert messages[4].get("entities") == []  # beyond the truncation limit
 
 
-def test_config_can_narrow_the_labels() -> None:
+def test_config_can_narrow_the_labels(Message: Any) -> None:
     message = Message(data={"text": "order 1001 on 2026-03-01"})
     make({"entities": ["date"]}).process([message])
     assert [e["entity"] for e in message.get("entities")] == ["date"]
@@ -84,6 +87,10 @@ def test_unknown_label_is_a_config_error() -> None:
 
 
 def test_registered_as_a_non_trainable_entity_extractor() -> None:
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+
+    from nlu_components.spacy_entities import SupportbotEntityExtractor
+
     registered = DefaultV1Recipe._from_registry(SupportbotEntityExtractor.__name__)
     assert registered.clazz is SupportbotEntityExtractor
     assert registered.types == {DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant.nlu_cli import parse_nlu, plain_text
 from bot.config import PROJECT_ROOT
 from bot.entities import LABELS, extract_entities
+from tools.nlu_eval import parse_nlu, plain_text
 
 NLU_FILE = PROJECT_ROOT / "data" / "nlu.yml"
 REQUIRED_INTENTS = [
@@ -73,6 +73,7 @@ def test_annotations_use_contract_entities_only(intents: dict[str, list[str]]) -
     assert labels <= set(LABELS)
 
 
+@pytest.mark.slow  # the extractor over every example: about half a minute
 def test_annotations_agree_with_the_entity_extractor(intents: dict[str, list[str]]) -> None:
     """Rasa scores the extractor against these annotations, and DIET never learns entities,
     so an annotation the extractor would not produce (or a missed one) is a bug in one of them."""
@@ -98,6 +99,7 @@ def test_out_of_scope_and_faq_are_the_broadest_intents(intents: dict[str, list[s
     assert len(intents["out_of_scope"]) > others
 
 
+@pytest.mark.slow  # imports Rasa
 def test_rasa_reads_the_file_as_we_do(intents: dict[str, list[str]], tmp_path: Path) -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from bot.assistant import replies
-from bot.orders.schema import Order, format_datetime, order_from_dict
 from bot.policy import evaluate
+from bot.schemas.base import isoformat_z
+from bot.schemas.orders import Order
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
 def order(status: str = "shipped", **fields: Any) -> Order:
     def at(days: float) -> str | None:
-        return format_datetime(NOW - timedelta(days=days))
+        return isoformat_z(NOW - timedelta(days=days))
 
     data: dict[str, Any] = {
         "order_id": "4242",
@@ -28,9 +29,9 @@ def order(status: str = "shipped", **fields: Any) -> Order:
     if status not in ("unpaid", "payment_verifying", "cancelled", "closed"):
         data["paid_at"] = at(10)
     if status in ("shipped", "completed"):
-        data.update(shipped_at=at(8), delivery_deadline=format_datetime(NOW + timedelta(days=12)))
+        data.update(shipped_at=at(8), delivery_deadline=isoformat_z(NOW + timedelta(days=12)))
     data.update(fields)
-    return order_from_dict(data)
+    return Order.from_json(data)
 
 
 @pytest.mark.parametrize(
@@ -54,14 +55,14 @@ def test_status_text_says_where_the_order_stands(status: str, fields: dict, expe
 
 
 def test_status_text_says_when_the_promised_date_has_passed() -> None:
-    late = order(delivery_deadline=format_datetime(NOW - timedelta(days=1)))
+    late = order(delivery_deadline=isoformat_z(NOW - timedelta(days=1)))
 
     assert "the promised delivery date was 9 March 2026" in replies.status_text(late, NOW)
 
 
 def test_status_text_mentions_an_open_dispute_and_a_refund() -> None:
-    disputed = order(dispute={"status": "open", "opened_at": format_datetime(NOW - timedelta(days=1))})
-    refunded = order("cancelled", refund={"status": "completed", "processed_at": format_datetime(NOW)})
+    disputed = order(dispute={"status": "open", "opened_at": isoformat_z(NOW - timedelta(days=1))})
+    refunded = order("cancelled", refund={"status": "completed", "processed_at": isoformat_z(NOW)})
 
     assert replies.status_text(disputed, NOW).endswith("There is an open dispute on it.")
     assert replies.status_text(refunded, NOW).endswith("It has been refunded.")
@@ -77,13 +78,14 @@ def test_order_title_names_several_items() -> None:
 @pytest.mark.parametrize("check", replies.CHECKS)
 def test_check_text_names_the_order_and_carries_the_engine_reason(check: str) -> None:
     shipped = order()
-    decision = evaluate(shipped, NOW).to_dict()
+    verdicts = replies.eligibility(shipped, evaluate(shipped, NOW))
+    decision = verdicts.to_dict()
 
-    text = replies.check_text(check, shipped, decision)
+    text = replies.check_text(check, shipped, verdicts)
 
     assert text.startswith("Order 4242 (Linen shirt), shipped: ")
     assert decision[check]["reason"] in text
-    assert replies.check_payload(check, shipped, decision) == {
+    assert replies.check_payload(check, shipped, verdicts) == {
         "order_id": "4242",
         "status": "shipped",
         check: decision[check],
@@ -93,7 +95,7 @@ def test_check_text_names_the_order_and_carries_the_engine_reason(check: str) ->
 def test_refund_without_a_refund_points_to_a_dispute_once_shipped() -> None:
     shipped = order()
 
-    text = replies.check_text("refund", shipped, evaluate(shipped, NOW).to_dict())
+    text = replies.check_text("refund", shipped, replies.eligibility(shipped, evaluate(shipped, NOW)))
 
     assert (
         "No refund has been started for this order. A refund for a shipped order goes through a dispute:"
@@ -103,14 +105,16 @@ def test_refund_without_a_refund_points_to_a_dispute_once_shipped() -> None:
 
 def test_unknown_check_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown check"):
-        replies.check_text("teleport", order(), {})
+        replies.check_text("teleport", order(), replies.eligibility(order(), evaluate(order(), NOW)))
 
 
 def test_order_summary_is_what_a_card_needs() -> None:
     summary = replies.status_payload(order(amount="35", currency="eur"))
 
-    assert summary["order_id"] == "4242" and summary["status"] == "shipped"
-    assert summary["order"]["amount"] == "35.00" and summary["order"]["currency"] == "EUR"
+    assert summary["order_id"] == "4242"
+    assert summary["status"] == "shipped"
+    assert summary["order"]["amount"] == "35.00"
+    assert summary["order"]["currency"] == "EUR"
     assert summary["order"]["status_label"] == "shipped"
     assert "customer_id" not in summary["order"]
 
@@ -121,7 +125,8 @@ def test_answer_text_keeps_short_answers_and_cuts_long_ones_at_a_line() -> None:
 
     cut = replies.answer_text(long, limit=100)
 
-    assert cut.endswith(" …") and len(cut) <= 102
+    assert cut.endswith(" …")
+    assert len(cut) <= 102
     assert cut.splitlines()[-1].startswith("Step ")
 
 

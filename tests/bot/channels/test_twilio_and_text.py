@@ -52,4 +52,5 @@ def test_a_reply_renders_its_decisions_source_and_options_as_text() -> None:
 
 def test_long_replies_are_cut_to_the_channel_limit() -> None:
     text = render_reply("x" * 5000, max_chars=1600)
-    assert len(text) == 1600 and text.endswith("…")
+    assert len(text) == 1600
+    assert text.endswith("…")

@@ -20,7 +20,8 @@ from bot.channels.whatsapp_cloud import (
 def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
     body = b'{"entry": []}'
     header = signature_for("s3cret", body)
-    assert header.startswith("sha256=") and len(header) == 7 + 64
+    assert header.startswith("sha256=")
+    assert len(header) == 7 + 64
     assert verify_signature("s3cret", body, header)
     assert verify_signature("s3cret", body, header.upper().replace("SHA256=", "sha256="))
     assert not verify_signature("other", body, header)

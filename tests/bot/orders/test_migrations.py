@@ -10,8 +10,10 @@ from sqlalchemy import inspect, text
 
 from bot import db
 from bot.config import Settings
+from bot.conversations import ConversationLog
 from bot.errors import SupportbotError, UsageError
-from bot.orders.store import Customer, OrderStore
+from bot.orders.store import OrderStore
+from bot.schemas.customers import Customer
 
 
 def _tables(url: str) -> set[str]:
@@ -44,9 +46,11 @@ def test_schema_check_notices_drift(empty_db_url: str) -> None:
 
 def test_migrate_is_idempotent_and_keeps_data(empty_db_url: str) -> None:
     db.migrate(empty_db_url)
-    OrderStore.from_url(empty_db_url).upsert_customer(Customer("C1001", "Ana Silva"))
+    OrderStore.from_url(empty_db_url).upsert_customer(Customer(customer_id="C1001", name="Ana Silva"))
     assert db.migrate(empty_db_url) == db.head_revision()
-    assert OrderStore.from_url(empty_db_url).get_customer("C1001") == Customer("C1001", "Ana Silva")
+    assert OrderStore.from_url(empty_db_url).get_customer("C1001") == Customer(
+        customer_id="C1001", name="Ana Silva"
+    )
 
 
 def test_rasa_tracker_table_shares_the_database(empty_db_url: str) -> None:
@@ -145,3 +149,36 @@ def test_database_from_a_newer_supportbot_is_a_clear_error(empty_db_url: str) ->
         conn.execute(text(f"UPDATE {db.VERSION_TABLE} SET version_num = 'ffff'"))
     with pytest.raises(SupportbotError, match="ffff"):
         db.migrate(empty_db_url)
+
+
+def test_0002_moves_whatsapp_addresses_out_of_session_ids_into_columns(empty_db_url: str) -> None:
+    db.migrate(empty_db_url, "0001")
+    with db.get_engine(empty_db_url).begin() as conn:
+        for session_id, channel in (
+            ("wa-cloud:1098765:4915112345678:C1001", "whatsapp"),
+            ("wa-twilio:14155238886:34612345678:-", "whatsapp"),
+            ("5c1e-web", "web"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO conversations (session_id, channel, status, created_at, updated_at) "
+                    "VALUES (:session_id, :channel, 'bot', '2024-06-01 12:00:00', '2024-06-01 12:00:00')"
+                ),
+                {"session_id": session_id, "channel": channel},
+            )
+    db.migrate(empty_db_url)
+    log = ConversationLog(db.get_engine(empty_db_url))
+    cloud = log.get_conversation("wa-cloud:1098765:4915112345678:C1001")
+    twilio = log.get_conversation("wa-twilio:14155238886:34612345678:-")
+    web = log.get_conversation("5c1e-web")
+    assert cloud is not None
+    assert twilio is not None
+    assert web is not None
+    assert (cloud.address.provider, cloud.address.provider_account, cloud.address.buyer_number) == (
+        "wa-cloud",
+        "1098765",
+        "4915112345678",
+    )
+    assert (twilio.address.provider, twilio.address.buyer_number) == ("wa-twilio", "34612345678")
+    assert web.address.provider == "web"
+    assert web.address.buyer_number is None

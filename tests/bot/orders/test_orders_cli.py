@@ -41,12 +41,15 @@ def test_seed_before_migrate_says_what_to_run(db_file: str, capsys: pytest.Captu
 def test_migrate_seed_list_show(db_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "migrate")[0] == 0
     code, out, _ = run(capsys, "migrate")
-    assert code == 0 and db.head_revision() in out
+    assert code == 0
+    assert db.head_revision() in out
 
     code, out, _ = run(capsys, "seed", "--if-empty", "--now", "2024-06-01T12:00:00Z")
-    assert code == 0 and "18 new" in out
+    assert code == 0
+    assert "18 new" in out
     code, out, _ = run(capsys, "seed", "--if-empty")
-    assert code == 0 and "not seeding" in out
+    assert code == 0
+    assert "not seeding" in out
 
     code, out, _ = run(capsys, "list", "--customer", "C1001")
     listed = [json.loads(line) for line in out.splitlines()]
@@ -57,21 +60,26 @@ def test_migrate_seed_list_show(db_file: str, capsys: pytest.CaptureFixture[str]
 
     code, out, _ = run(capsys, "show", "1009")
     shown = json.loads(out)
-    assert code == 0 and shown["customer_id"] == "C1002" and shown["dispute"]["status"] == "open"
+    assert code == 0
+    assert shown["customer_id"] == "C1002"
+    assert shown["dispute"]["status"] == "open"
 
 
 def test_seed_now_must_be_a_date(db_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "migrate")
     code, _, err = run(capsys, "seed", "--now", "yesterday")
-    assert code == 2 and "--now" in err
+    assert code == 2
+    assert "--now" in err
 
 
 def test_unknown_order_and_customer_exit_2(db_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "migrate")
     code, _, err = run(capsys, "show", "404")
-    assert code == 2 and "404" in err
+    assert code == 2
+    assert "404" in err
     code, _, err = run(capsys, "list", "--customer", "C404")
-    assert code == 2 and "C404" in err
+    assert code == 2
+    assert "C404" in err
 
 
 def test_import_reports_each_line_and_keeps_going(
@@ -97,9 +105,12 @@ def test_import_reports_each_line_and_keeps_going(
     results = [json.loads(line) for line in out.splitlines()]
     assert code == 1
     assert results[0] == {"line": 1, "order_id": "1002", "result": "updated"}
-    assert results[1]["line"] == 3 and "JSON" in results[1]["error"]
-    assert results[2]["line"] == 4 and "C404" in results[2]["error"]
-    assert results[3]["line"] == 5 and "status" in results[3]["error"]
+    assert results[1]["line"] == 3
+    assert "JSON" in results[1]["error"]
+    assert results[2]["line"] == 4
+    assert "C404" in results[2]["error"]
+    assert results[3]["line"] == 5
+    assert "status" in results[3]["error"]
     assert results[4] == {"line": 6, "order_id": "5001", "result": "created"}
     assert "2 orders (1 new, 1 updated), 3 failed" in err
 
@@ -114,4 +125,5 @@ def test_import_of_a_missing_file_exits_2(
 ) -> None:
     run(capsys, "migrate")
     code, _, err = run(capsys, "import", str(tmp_path / "nope.jsonl"))
-    assert code == 2 and "nope.jsonl" in err
+    assert code == 2
+    assert "nope.jsonl" in err

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.orders.schema import LOGISTICS, STATUSES, order_from_dict, order_to_dict
 from bot.orders.seed import demo_customers, demo_orders, seed
 from bot.orders.store import OrderStore, phone_digits
+from bot.schemas.orders import LOGISTICS, STATUSES, Order
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -17,8 +17,11 @@ def test_customers_are_the_three_demo_buyers() -> None:
     customers = demo_customers()
     assert [c.customer_id for c in customers] == ["C1001", "C1002", "C1003"]
     for customer in customers:
-        assert customer.name and customer.email and customer.phone
-        assert customer.phone.startswith("+") and 10 <= len(phone_digits(customer.phone)) <= 15
+        assert customer.name
+        assert customer.email
+        assert customer.phone
+        assert customer.phone.startswith("+")
+        assert 10 <= len(phone_digits(customer.phone)) <= 15
     assert len({phone_digits(c.phone or "") for c in customers}) == 3
 
 
@@ -39,10 +42,13 @@ def test_orders_cover_every_status_and_logistics_state() -> None:
 def test_order_1001_is_ana_silvas_parcel_in_transit() -> None:
     order = next(o for o in demo_orders(NOW) if o.order_id == "1001")
     assert order.customer_id == "C1001"
-    assert order.status == "shipped" and order.logistics == "normal"
+    assert order.status == "shipped"
+    assert order.logistics == "normal"
     assert order.received_confirmed_at is None
-    assert order.shipped_at is not None and order.shipped_at < NOW
-    assert order.delivery_deadline is not None and order.delivery_deadline > NOW
+    assert order.shipped_at is not None
+    assert order.shipped_at < NOW
+    assert order.delivery_deadline is not None
+    assert order.delivery_deadline > NOW
 
 
 @pytest.mark.parametrize("now", [NOW, datetime(2031, 2, 28, 23, 59, tzinfo=timezone.utc)])
@@ -69,7 +75,7 @@ def test_naive_seed_time_is_utc() -> None:
 
 def test_demo_orders_round_trip_through_the_order_json() -> None:
     for order in demo_orders(NOW):
-        assert order_from_dict(order_to_dict(order)) == order
+        assert Order.from_json(order.to_dict()) == order
 
 
 def test_seed_loads_everything_and_if_empty_then_skips(store: OrderStore) -> None:

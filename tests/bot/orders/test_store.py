@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from bot import db
 from bot.errors import UsageError
-from bot.orders.schema import Order, order_from_dict, order_to_dict
-from bot.orders.store import Customer, OrderStore, customer_from_dict, phone_digits
+from bot.orders.store import OrderStore
+from bot.schemas.customers import Customer, phone_digits
+from bot.schemas.orders import Order
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
-ANA = Customer("C1001", "Ana Silva", "ana@example.com", "+4915112345678")
-MATEO = Customer("C1002", "Mateo García", "mateo@example.com", "+34 612 345 678")
+ANA = Customer(customer_id="C1001", name="Ana Silva", email="ana@example.com", phone="+4915112345678")
+MATEO = Customer(customer_id="C1002", name="Mateo García", email="mateo@example.com", phone="+34 612 345 678")
 
 
 def make_order(order_id: str = "1001", customer_id: str = "C1001", **fields: Any) -> Order:
@@ -35,7 +36,7 @@ def make_order(order_id: str = "1001", customer_id: str = "C1001", **fields: Any
         "items": [{"title": "Wireless earbuds", "quantity": 1, "price": "49.90"}],
     }
     data.update(fields)
-    return order_from_dict(data)
+    return Order.from_json(data)
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def test_upsert_order_reports_created_then_updated(customers: OrderStore) -> Non
     )
     assert customers.upsert_order(make_order(logistics="delivered")) is False
     stored = customers.get_order("1001")
-    assert stored is not None and stored.logistics == "delivered"
+    assert stored is not None
+    assert stored.logistics == "delivered"
     assert customers.count_orders() == 1
 
 
@@ -86,7 +88,7 @@ def test_order_round_trip_is_lossless(customers: OrderStore) -> None:
     assert stored == order
     assert stored.amount == Decimal("12345678901234.57")
     assert stored.created_at.tzinfo is not None
-    assert order_to_dict(stored) == order_to_dict(order)
+    assert stored.to_dict() == order.to_dict()
 
 
 def test_upsert_order_for_unknown_customer_names_it_and_writes_nothing(customers: OrderStore) -> None:
@@ -109,7 +111,7 @@ def test_failed_update_leaves_the_stored_order_intact(customers: OrderStore) -> 
 
 def test_invalid_order_object_is_refused_before_writing(customers: OrderStore) -> None:
     # An Order built in code without the validator (a shipped order never paid).
-    bad = Order(order_id="1002", customer_id="C1001", status="shipped", created_at=NOW)
+    bad = Order.construct(order_id="1002", customer_id="C1001", status="shipped", created_at=NOW)
     with pytest.raises(UsageError, match="paid_at"):
         customers.upsert_order(bad)
     assert customers.count_orders() == 0
@@ -117,7 +119,7 @@ def test_invalid_order_object_is_refused_before_writing(customers: OrderStore) -
 
 def test_upsert_many_is_all_or_nothing(customers: OrderStore) -> None:
     customers.upsert_order(make_order("1001"))
-    newcomer = Customer("C2000", "New Buyer")
+    newcomer = Customer(customer_id="C2000", name="New Buyer")
     batch = [
         make_order("2001", "C2000"),
         make_order("1001", "C1001", logistics="delivered"),
@@ -166,8 +168,8 @@ def test_get_order_strips_blanks_and_misses_return_none(customers: OrderStore) -
 
 
 def test_upsert_customer_and_get_customer(store: OrderStore) -> None:
-    assert store.upsert_customer(Customer(" C1001 ", " Ana ")) is True
-    assert store.get_customer("C1001") == Customer("C1001", "Ana")
+    assert store.upsert_customer(Customer(customer_id=" C1001 ", name=" Ana ")) is True
+    assert store.get_customer("C1001") == Customer(customer_id="C1001", name="Ana")
     assert store.upsert_customer(ANA) is False
     assert store.get_customer("C1001") == ANA
     assert store.get_customer("C404") is None
@@ -177,12 +179,12 @@ def test_upsert_customer_and_get_customer(store: OrderStore) -> None:
 @pytest.mark.parametrize(
     ("customer", "field"),
     [
-        (Customer("", "Ana"), "customer_id"),
-        (Customer("C1", "  "), "name"),
-        (Customer("C1", "Ana", email="not-an-email"), "email"),
-        (Customer("C1", "Ana", phone="12"), "phone"),
-        (Customer("C1", "Ana", phone="+49 151 1234 5678 9999 00"), "phone"),
-        (Customer("C" * 65, "Ana"), "customer_id"),
+        (Customer.construct(customer_id="", name="Ana"), "customer_id"),
+        (Customer.construct(customer_id="C1", name="  "), "name"),
+        (Customer.construct(customer_id="C1", name="Ana", email="not-an-email"), "email"),
+        (Customer.construct(customer_id="C1", name="Ana", phone="12"), "phone"),
+        (Customer.construct(customer_id="C1", name="Ana", phone="+49 151 1234 5678 9999 00"), "phone"),
+        (Customer.construct(customer_id="C" * 65, name="Ana"), "customer_id"),
     ],
 )
 def test_invalid_customer_names_the_field_and_writes_nothing(
@@ -193,16 +195,16 @@ def test_invalid_customer_names_the_field_and_writes_nothing(
     assert store.list_customers() == []
 
 
-def test_customer_from_dict_validates_admin_json() -> None:
-    assert customer_from_dict({"customer_id": "C1", "name": "Ana", "phone": "+4915112345678"}) == Customer(
-        "C1", "Ana", None, "+4915112345678"
+def test_customer_from_json_validates_admin_json() -> None:
+    assert Customer.from_json({"customer_id": "C1", "name": "Ana", "phone": "+4915112345678"}) == Customer(
+        customer_id="C1", name="Ana", email=None, phone="+4915112345678"
     )
     with pytest.raises(UsageError, match="nickname"):
-        customer_from_dict({"customer_id": "C1", "name": "Ana", "nickname": "A"})
+        Customer.from_json({"customer_id": "C1", "name": "Ana", "nickname": "A"})
     with pytest.raises(UsageError, match="name"):
-        customer_from_dict({"customer_id": "C1", "name": 5})
+        Customer.from_json({"customer_id": "C1", "name": 5})
     with pytest.raises(UsageError, match="object"):
-        customer_from_dict(["C1"])
+        Customer.from_json(["C1"])
 
 
 @pytest.mark.parametrize(
@@ -229,15 +231,15 @@ def test_find_customer_by_phone_ignores_formatting(customers: OrderStore) -> Non
 
 
 def test_find_customer_by_phone_follows_phone_changes(customers: OrderStore) -> None:
-    customers.upsert_customer(Customer("C1001", "Ana Silva", phone="+351912345678"))
+    customers.upsert_customer(Customer(customer_id="C1001", name="Ana Silva", phone="+351912345678"))
     assert customers.find_customer_by_phone("+4915112345678") is None
     assert customers.find_customer_by_phone("whatsapp:+351912345678") == Customer(
-        "C1001", "Ana Silva", phone="+351912345678"
+        customer_id="C1001", name="Ana Silva", phone="+351912345678"
     )
 
 
 def test_a_phone_shared_by_two_customers_identifies_nobody(customers: OrderStore) -> None:
-    customers.upsert_customer(Customer("C1003", "Ana's brother", phone="+49 151 12345678"))
+    customers.upsert_customer(Customer(customer_id="C1003", name="Ana's brother", phone="+49 151 12345678"))
     assert customers.find_customer_by_phone("whatsapp:+4915112345678") is None
 
 
@@ -329,4 +331,6 @@ def test_order_built_in_code_is_stored_as_the_validator_would_read_it(customers:
     loose = Order(order_id=" 3001 ", customer_id="C1001", status="unpaid", created_at=NOW, currency="eur")
     assert customers.upsert_order(loose) is True
     stored = customers.get_customer_order("C1001", "3001")
-    assert stored is not None and stored.order_id == "3001" and stored.currency == "EUR"
+    assert stored is not None
+    assert stored.order_id == "3001"
+    assert stored.currency == "EUR"

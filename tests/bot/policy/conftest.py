@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from bot.orders.schema import Order, order_from_dict
+from bot.schemas.orders import Order
 
 # A Monday, so business-day arithmetic in the tests is easy to check by hand.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
@@ -24,7 +25,7 @@ def _json(value: Any) -> Any:
 
 
 def build_order(status: str = "shipped", **overrides: Any) -> Order:
-    """Through ``order_from_dict`` so every test order is one the schema accepts."""
+    """Through ``Order.from_json`` so every test order is one the schema accepts."""
     data: dict[str, Any] = {
         "order_id": "8001",
         "customer_id": "c-1",
@@ -40,7 +41,7 @@ def build_order(status: str = "shipped", **overrides: Any) -> Order:
         data["delivery_deadline"] = _json(T0 + timedelta(days=32))
     for key, value in overrides.items():
         data[key] = _json(value)
-    return order_from_dict(data)
+    return Order.from_json(data)
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,14 @@ A buyer told "not yet", then "yes", then "no longer" is fine; "yes", "no", "yes"
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.orders.schema import LOGISTICS, STATUSES, Dispute, Order, Refund
 from bot.policy import Decision, evaluate
+from bot.schemas.orders import LOGISTICS, STATUSES, Dispute, Order, Refund
 
 CREATED = datetime(2026, 1, 5, 8, 30, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)
@@ -87,7 +88,7 @@ def _timeline(order: Order, offsets: list[int]) -> list[datetime]:
 
 def _flips_back(verdicts: list[Any]) -> bool:
     """True unless the sequence has the shape False* True* False*."""
-    changes = sum(1 for a, b in zip(verdicts, verdicts[1:], strict=False) if a != b)
+    changes = sum(1 for a, b in pairwise(verdicts) if a != b)
     return changes > 2 or (changes == 2 and verdicts[0] is True)
 
 

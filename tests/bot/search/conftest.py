@@ -30,7 +30,7 @@ def searcher(search_settings: Settings):
     return load_searcher(search_settings, rebuild=False)
 
 
-@pytest.fixture()
+@pytest.fixture
 def scratch_settings(search_settings: Settings, tmp_path: Path) -> Settings:
     """A copy of the built index in a fresh models dir, for tests that damage it."""
     from bot.search import index_dir

@@ -34,7 +34,8 @@ def test_exact_tokens_and_plain_questions_find_their_article(searcher, query: st
 def test_results_are_scored_best_first_with_the_contract_fields(searcher) -> None:
     response = searcher.search("how long does a refund take", k=5)
     scores = [r.score for r in response.results]
-    assert scores == sorted(scores, reverse=True) and len(scores) == 5
+    assert scores == sorted(scores, reverse=True)
+    assert len(scores) == 5
     first = response.to_dict()["results"][0]
     assert set(first) == {"id", "title", "answer", "category", "sources", "score"}
 
@@ -106,7 +107,8 @@ def test_faq_search_reads_stdin_and_prints_json_lines(monkeypatch, capsys, searc
 
 def test_faq_search_with_an_empty_query_exits_2(monkeypatch, capsys, search_settings) -> None:
     code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", ""])
-    assert code == 2 and "empty" in out.err
+    assert code == 2
+    assert "empty" in out.err
     code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", "--k", "0", "refund"])
     assert code == 2
 

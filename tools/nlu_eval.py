@@ -2,7 +2,7 @@
 
 Splits ``data/nlu.yml`` 80/20 per intent (seeded, so every run measures the same split),
 trains an NLU-only model on the 80% with ``rasa train nlu`` and scores the 20% with
-``rasa test nlu``. Rasa runs as a subprocess because ``bot/`` never imports it.
+``rasa test nlu``. Rasa runs as a subprocess (``tools.rasa``).
 
 Figures printed:
 - per-intent precision/recall/F1 from Rasa's ``intent_report.json``;
@@ -12,17 +12,15 @@ Figures printed:
 - out-of-scope rejection: the share of held-out ``out_of_scope`` examples predicted
   ``out_of_scope`` or ``nlu_fallback``, and the share of in-scope examples wrongly rejected.
   ``rasa test nlu`` undoes FallbackClassifier predictions, so these come from a second pass
-  through the whole pipeline (``python -m nlu_components.evaluate``), as the assistant decides.
+  through the whole pipeline (``python -m tools.nlu_predict``), as the assistant decides.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -31,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import SupportbotError, UsageError
+from tools.rasa import rasa_executable, require_rasa, run_rasa
 
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 REJECTIONS = frozenset({OUT_OF_SCOPE, FALLBACK})
 TARGET_MACRO_F1 = 0.92
-# Rasa's output is long; a failure shows only its end, where the error is.
-_ERROR_TAIL_LINES = 25
 
 
 @dataclass(frozen=True)
@@ -247,35 +244,25 @@ def dump_nlu(data: NluData) -> str:
 # --- running Rasa --------------------------------------------------------------------------
 
 
-def rasa_executable() -> Path:
-    """The ``rasa`` script of this environment (next to the running interpreter)."""
-    return Path(sys.executable).parent / "rasa"
-
-
 def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_root: Path) -> NluReport:
-    rasa = rasa_executable()
-    if not rasa.exists():
-        raise SupportbotError(f"rasa is not installed next to {sys.executable}; run `make install`")
+    rasa = require_rasa(rasa_executable())
     train_file, test_file = work / "train.yml", work / "test.yml"
     train_file.write_text(dump_nlu(train), encoding="utf-8")
     test_file.write_text(dump_nlu(test), encoding="utf-8")
     models, results = work / "models", work / "results"
 
-    _run_rasa(
-        [str(rasa), "train", "nlu", "--config", str(config), "--nlu", str(train_file)]
-        + ["--out", str(models), "--fixed-model-name", "nlu-eval"],
-        cwd=project_root,
-        what="rasa train nlu",
-    )
+    train_args: dict[str, Path | str] = {
+        "--config": config,
+        "--nlu": train_file,
+        "--out": models,
+        "--fixed-model-name": "nlu-eval",
+    }
+    _run_rasa(_command(rasa, "train", "nlu", train_args), cwd=project_root, what="rasa train nlu")
     model = models / "nlu-eval.tar.gz"
     if not model.exists():
         raise SupportbotError(f"rasa train nlu finished without writing {model}")
-    _run_rasa(
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file)]
-        + ["--out", str(results), "--no-plot"],
-        cwd=project_root,
-        what="rasa test nlu",
-    )
+    test_args = {"--model": model, "--nlu": test_file, "--out": results}
+    _run_rasa(_command(rasa, "test", "nlu", test_args, "--no-plot"), cwd=project_root, what="rasa test nlu")
     report_file = results / "intent_report.json"
     if not report_file.exists():
         raise SupportbotError(f"rasa test nlu wrote no {report_file.name}")
@@ -290,13 +277,13 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
         [
             sys.executable,
             "-m",
-            "nlu_components.evaluate",
+            "tools.nlu_predict",
             str(model),
             str(examples_file),
             str(predictions_file),
         ],
         cwd=project_root,
-        what="the fallback pass (nlu_components.evaluate)",
+        what="the fallback pass (tools.nlu_predict)",
     )
     predictions = _read_json_list(predictions_file)
     return build_report(
@@ -307,25 +294,19 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
     )
 
 
+def _command(rasa: Path, *words: str | Mapping[str, Path | str]) -> list[str]:
+    """``rasa train nlu --config c.yml ...``: words as they are, options from dicts."""
+    command = [str(rasa)]
+    for word in words:
+        command += (
+            [str(part) for item in word.items() for part in item] if isinstance(word, Mapping) else [word]
+        )
+    return command
+
+
 def _run_rasa(command: list[str], *, cwd: Path, what: str) -> None:
-    env = dict(os.environ)
-    # Offline and quiet by design; rasa inserts its cwd into sys.path, which is how it finds
-    # nlu_components/ from the project root.
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("USE_TF", "0")
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     print(f"running {what} ...", file=sys.stderr)
-    try:
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise SupportbotError(f"{what} could not start: {exc}") from None
-    if done.returncode != 0:
-        output = (done.stderr or "") + (done.stdout or "")
-        tail = "\n".join(output.strip().splitlines()[-_ERROR_TAIL_LINES:])
-        raise SupportbotError(f"{what} failed (exit {done.returncode}):\n{tail}")
+    run_rasa(command, cwd=cwd, what=what, capture=True)
 
 
 def _read_json_list(path: Path) -> list[dict[str, Any]]:

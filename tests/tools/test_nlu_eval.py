@@ -1,4 +1,4 @@
-"""`supportbot eval nlu` without Rasa: the split, the YAML it writes, the figures, the failure path."""
+"""`supportbot eval nlu` (tools.nlu_eval) without Rasa: the split, the YAML it writes, the figures, the failure path."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.assistant import nlu_cli
-from bot.assistant.nlu_cli import (
+from tools import nlu_eval
+from tools.nlu_eval import (
     NluData,
     build_report,
     dump_nlu,
@@ -59,7 +59,7 @@ nlu:
 """
 
 
-@pytest.fixture()
+@pytest.fixture
 def data() -> NluData:
     return parse_nlu(NLU_TEXT)
 
@@ -80,7 +80,7 @@ def test_parse_keeps_annotations_and_other_items(data: NluData) -> None:
     ],
 )
 def test_parse_rejects_malformed_data(text: str, message: str) -> None:
-    with pytest.raises(nlu_cli.UsageError, match=message):
+    with pytest.raises(nlu_eval.UsageError, match=message):
         parse_nlu(text)
 
 
@@ -98,7 +98,8 @@ def test_split_is_stratified_and_a_partition(data: NluData) -> None:
         assert set(train.intents[intent]).isdisjoint(held_out)
         assert sorted(train.intents[intent] + held_out) == sorted(examples)
     # A single example cannot be both learned and tested: it stays in training.
-    assert train.intents["lonely"] == ["just one example"] and "lonely" not in test.intents
+    assert train.intents["lonely"] == ["just one example"]
+    assert "lonely" not in test.intents
 
 
 def test_regexes_and_synonyms_stay_in_training(data: NluData) -> None:
@@ -195,7 +196,7 @@ def test_rasa_failure_exits_1_with_rasa_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = _fake_rasa(tmp_path, 'echo "InvalidConfigException: no such component Foo" >&2; exit 1')
-    monkeypatch.setattr(nlu_cli, "rasa_executable", lambda: fake)
+    monkeypatch.setattr(nlu_eval, "rasa_executable", lambda: fake)
     code = cli.main(["eval", "nlu", "--data", str(_nlu_file(tmp_path)), "--config", str(_nlu_file(tmp_path))])
     assert code == 1
     err = capsys.readouterr().err
@@ -207,7 +208,7 @@ def test_rasa_failure_exits_1_with_rasa_message(
 def test_missing_rasa_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(nlu_cli, "rasa_executable", lambda: tmp_path / "nowhere" / "rasa")
+    monkeypatch.setattr(nlu_eval, "rasa_executable", lambda: tmp_path / "nowhere" / "rasa")
     code = cli.main(["eval", "nlu", "--data", str(_nlu_file(tmp_path)), "--config", str(_nlu_file(tmp_path))])
     assert code == 1
     assert "rasa is not installed" in capsys.readouterr().err
@@ -234,7 +235,7 @@ def test_json_output_from_rasa_results(
         'if [ "$1" = train ]; then mkdir -p "$out" && touch "$out/nlu-eval.tar.gz"; '
         f'else mkdir -p "$out" && echo "{report_json}" > "$out/intent_report.json"; fi',
     )
-    monkeypatch.setattr(nlu_cli, "rasa_executable", lambda: fake)
+    monkeypatch.setattr(nlu_eval, "rasa_executable", lambda: fake)
 
     def fake_run(command: list[str], *, cwd: Path, what: str) -> None:
         if command[0] != str(fake):  # the fallback pass: write final predictions
@@ -242,15 +243,16 @@ def test_json_output_from_rasa_results(
             return
         real_run(command, cwd=cwd, what=what)
 
-    real_run = nlu_cli._run_rasa
-    monkeypatch.setattr(nlu_cli, "_run_rasa", fake_run)
+    real_run = nlu_eval._run_rasa
+    monkeypatch.setattr(nlu_eval, "_run_rasa", fake_run)
     out_dir = tmp_path / "out"
     args = ["eval", "nlu", "--json", "--data", str(_nlu_file(tmp_path)), "--config", str(_nlu_file(tmp_path))]
     assert cli.main([*args, "--out", str(out_dir), "--fail-under", "0.5"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["macro_f1"] == pytest.approx(0.7778, abs=1e-4)
     assert figures["out_of_scope_rejection"]["rejected"] == 2
-    assert (out_dir / "train.yml").exists() and (out_dir / "held_out.json").exists()
+    assert (out_dir / "train.yml").exists()
+    assert (out_dir / "held_out.json").exists()
     held_out = json.loads((out_dir / "held_out.json").read_text(encoding="utf-8"))
     assert all("[" not in example["text"] for example in held_out)  # annotations stripped
 

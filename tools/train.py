@@ -1,7 +1,7 @@
 """`supportbot train`: the FAQ index and the Rasa model, each rebuilt only when its inputs changed.
 
-Rasa trains in a subprocess (``rasa`` next to this interpreter) because ``bot/`` never imports
-it. The model is ``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of
+Rasa trains in a subprocess (``rasa`` next to this interpreter, ``tools.rasa``), so this process
+never imports it. The model is ``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of
 what it was trained from: config.yml, domain.yml, every ``data/**/*.yml`` and the code of the
 custom NLU components (a changed component needs a new model as much as changed data does).
 """
@@ -10,31 +10,21 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.errors import SupportbotError
+from tools.rasa import rasa_executable, require_rasa, run_rasa
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 MODEL_NAME = "supportbot"
 STAMP_NAME = ".stamp"
-# Rasa is offline and quiet by design (see the Makefile); a caller's own values win.
-_RASA_ENV = {
-    "USE_TF": "0",
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-}
 
 
-def register(commands: Any, groups: dict[str, Any]) -> None:
+def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     train = commands.add_parser(
         "train",
         help="Build the FAQ index and train the Rasa model (each skipped when current).",
@@ -86,13 +76,6 @@ def model_is_current(settings: Settings, fingerprint: str | None = None) -> bool
     return stamp.read_text(encoding="utf-8").strip() == (fingerprint or training_hash(settings.home))
 
 
-def rasa_executable() -> Path:
-    rasa = Path(sys.executable).parent / "rasa"
-    if not rasa.is_file():
-        raise SupportbotError(f"rasa is not installed next to {sys.executable}; run `make install`")
-    return rasa
-
-
 def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = None) -> bool:
     """Train the Rasa model unless it is current; True when it trained."""
     fingerprint = training_hash(settings.home)
@@ -102,7 +85,7 @@ def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = N
     out = model_dir(settings)
     out.mkdir(parents=True, exist_ok=True)
     command = [
-        str(rasa or rasa_executable()),
+        str(require_rasa(rasa or rasa_executable())),
         "train",
         "--config",
         "config.yml",
@@ -116,10 +99,7 @@ def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = N
         MODEL_NAME,
     ]
     print("training the Rasa model: " + " ".join(command[1:]), flush=True)
-    env = {**_RASA_ENV, **os.environ}
-    result = subprocess.run(command, cwd=settings.home, env=env, check=False)
-    if result.returncode != 0:
-        raise SupportbotError(f"rasa train failed (exit {result.returncode}); its output above says why")
+    run_rasa(command, cwd=settings.home, what="rasa train", capture=False)
     if not model_file(settings).is_file():
         raise SupportbotError(f"rasa train finished but {model_file(settings)} is missing")
     # Written only after a successful run, so an interrupted training is retried next time.

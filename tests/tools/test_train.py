@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.assistant import cli as train_cli
 from bot.config import Settings
 from bot.errors import SupportbotError
+from tools import train
 
 # Stands in for `rasa`: records its arguments and writes the model where --out says, or fails.
 FAKE_RASA = """#!{python}
@@ -61,7 +61,7 @@ def settings_for(home: Path) -> Settings:
 def test_trains_into_models_rasa_and_stamps_the_inputs(project: Path, rasa: Path) -> None:
     settings = settings_for(project)
 
-    assert train_cli.train_rasa(settings, rasa=rasa) is True
+    assert train.train_rasa(settings, rasa=rasa) is True
 
     [call] = calls(rasa)
     out = str(project / "models" / "rasa")
@@ -78,48 +78,49 @@ def test_trains_into_models_rasa_and_stamps_the_inputs(project: Path, rasa: Path
         "--fixed-model-name",
         "supportbot",
     ]
-    assert call["cwd"] == str(project) and call["use_tf"] == "0"
+    assert call["cwd"] == str(project)
+    assert call["use_tf"] == "0"
     stamp = (project / "models" / "rasa" / ".stamp").read_text().strip()
-    assert stamp == train_cli.training_hash(project)
-    assert train_cli.model_is_current(settings)
+    assert stamp == train.training_hash(project)
+    assert train.model_is_current(settings)
 
 
 def test_skips_when_current_and_retrains_on_change_or_force(project: Path, rasa: Path) -> None:
     settings = settings_for(project)
-    train_cli.train_rasa(settings, rasa=rasa)
+    train.train_rasa(settings, rasa=rasa)
 
-    assert train_cli.train_rasa(settings, rasa=rasa) is False
+    assert train.train_rasa(settings, rasa=rasa) is False
     assert len(calls(rasa)) == 1
 
     (project / "data" / "rules.yml").write_text('version: "3.1"\nrules: []\n')
-    assert train_cli.train_rasa(settings, rasa=rasa) is True
-    assert train_cli.train_rasa(settings, rasa=rasa, force=True) is True
+    assert train.train_rasa(settings, rasa=rasa) is True
+    assert train.train_rasa(settings, rasa=rasa, force=True) is True
     assert len(calls(rasa)) == 3
 
 
 def test_the_corpus_and_other_files_do_not_trigger_training(project: Path, rasa: Path) -> None:
     settings = settings_for(project)
-    train_cli.train_rasa(settings, rasa=rasa)
+    train.train_rasa(settings, rasa=rasa)
 
     (project / "data" / "faq" / "articles.yaml").write_text("articles: [changed]\n")
     (project / "README.md").write_text("docs\n")
 
-    assert train_cli.train_rasa(settings, rasa=rasa) is False
+    assert train.train_rasa(settings, rasa=rasa) is False
 
 
 def test_a_missing_model_is_retrained_even_with_a_matching_stamp(project: Path, rasa: Path) -> None:
     settings = settings_for(project)
-    train_cli.train_rasa(settings, rasa=rasa)
+    train.train_rasa(settings, rasa=rasa)
     (project / "models" / "rasa" / "supportbot.tar.gz").unlink()
 
-    assert train_cli.train_rasa(settings, rasa=rasa) is True
+    assert train.train_rasa(settings, rasa=rasa) is True
 
 
 def test_a_failed_training_is_an_error_and_leaves_no_stamp(project: Path, rasa: Path) -> None:
     (rasa.parent / "fail").touch()
 
     with pytest.raises(SupportbotError, match=r"rasa train failed \(exit 3\)"):
-        train_cli.train_rasa(settings_for(project), rasa=rasa)
+        train.train_rasa(settings_for(project), rasa=rasa)
 
     assert not (project / "models" / "rasa" / ".stamp").exists()
 
@@ -127,8 +128,8 @@ def test_a_failed_training_is_an_error_and_leaves_no_stamp(project: Path, rasa: 
 def test_missing_training_files_are_named(project: Path, rasa: Path) -> None:
     (project / "domain.yml").unlink()
 
-    with pytest.raises(SupportbotError, match="domain.yml missing"):
-        train_cli.train_rasa(settings_for(project), rasa=rasa)
+    with pytest.raises(SupportbotError, match=r"domain\.yml missing"):
+        train.train_rasa(settings_for(project), rasa=rasa)
     assert calls(rasa) == []
 
 
@@ -137,7 +138,7 @@ def test_index_step_tolerates_a_missing_search_package(
 ) -> None:
     monkeypatch.setitem(sys.modules, "bot.search", None)
 
-    train_cli.build_faq_index(settings_for(project))
+    train.build_faq_index(settings_for(project))
 
     assert "bot.search" in capsys.readouterr().err
 
@@ -145,4 +146,5 @@ def test_index_step_tolerates_a_missing_search_package(
 def test_train_is_a_top_level_command_with_force() -> None:
     args = cli.build_parser().parse_args(["train", "--force"])
 
-    assert args.force is True and args.func is train_cli._train
+    assert args.force is True
+    assert args.func is train._train

@@ -1,4 +1,4 @@
-"""Gateway operations: `supportbot bench chat` (load test of a running gateway) and `supportbot serve`.
+"""`supportbot bench chat`: a load test of a running gateway.
 
 The benchmark starts nothing: it drives ``/v1/chat`` of a gateway that is already running (``make
 run``, with ``SUPPORTBOT_RATE_LIMIT=off`` so one client may send many messages) with concurrent
@@ -15,7 +15,7 @@ import secrets
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from bot.config import Settings, get_settings
 from bot.errors import SupportbotError, UsageError
@@ -40,8 +40,8 @@ class TurnResult:
     session_id: str
     latency: float
     status: int  # 0 when no HTTP answer came back
-    answered_by: Optional[str] = None
-    error: Optional[str] = None
+    answered_by: str | None = None
+    error: str | None = None
 
 
 @dataclass
@@ -280,20 +280,6 @@ def _bench_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        ws="wsproto",
-    )
-    return 0
-
-
 def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     bench = groups["bench"].add_parser(
         "chat",
@@ -321,12 +307,3 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
     bench.add_argument("--timeout", type=float, help="seconds per request (default SUPPORTBOT_HTTP_TIMEOUT)")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     bench.set_defaults(func=_bench_chat)
-
-    serve = commands.add_parser(
-        "serve",
-        help="Run only the gateway (make run starts Rasa and the action server too).",
-        description="Runs the FastAPI gateway under uvicorn on SUPPORTBOT_HOST:SUPPORTBOT_PORT.",
-    )
-    serve.add_argument("--host", help="default SUPPORTBOT_HOST")
-    serve.add_argument("--port", type=int, help="default SUPPORTBOT_PORT")
-    serve.set_defaults(func=_serve)

@@ -1,17 +1,12 @@
-"""A migrated database per test module on SQLite and on PostgreSQL, emptied before each test.
-
-PostgreSQL tests run in a schema of their own (dropped afterwards), so they never touch tables
-other test modules or Rasa's tracker store may have in the same test database.
-"""
+"""A migrated database per test module on SQLite and on PostgreSQL, emptied before each test
+(the store, the conversation log and the migrations are tested on both)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from bot import db
 from bot.conversations import ConversationLog
@@ -21,31 +16,13 @@ from bot.orders.store import OrderStore
 def database_url(request: pytest.FixtureRequest, backend: str, *, migrate: bool = True) -> Iterator[str]:
     """A database of its own on ``backend``, migrated to head unless ``migrate`` is false."""
     if backend == "sqlite":
-        path = request.getfixturevalue("tmp_path_factory").mktemp("db") / "supportbot.db"
-        url = f"sqlite:///{path}"
-        if migrate:
-            db.migrate(url)
-        yield url
-        db.dispose_engine(url)
-        return
-    base = request.getfixturevalue("pg_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = db.get_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = (
-        make_url(base)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        if migrate:
-            db.migrate(url)
-        yield url
-    finally:
-        db.dispose_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        url = f"sqlite:///{request.getfixturevalue('tmp_path_factory').mktemp('db') / 'supportbot.db'}"
+    else:
+        url = request.getfixturevalue("pg_schemas")()
+    if migrate:
+        db.migrate(url)
+    yield url
+    db.dispose_engine(url)
 
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]

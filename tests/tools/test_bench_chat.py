@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -35,7 +36,8 @@ class Server:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            assert self.thread.is_alive(), "server did not start"
+            assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.02)
         return self
 
@@ -104,7 +106,7 @@ def test_bench_reports_latency_and_finds_every_turn(stack: tuple[str, TrackerRas
     out = capsys.readouterr().out
     assert code == 0, out
     assert "6 ok, 0 errors" in out
-    assert "p50" in out and "p95" in out and "turns/s" in out
+    assert all(figure in out for figure in ("p50", "p95", "turns/s")), out
     assert "6/6 turns in Rasa's tracker store" in out
     assert "6/6 turns in the conversation log" in out
     assert sum(rasa.turns.values()) == 6

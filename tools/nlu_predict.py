@@ -3,9 +3,9 @@
 ``rasa test nlu`` deliberately undoes FallbackClassifier predictions so its report shows the
 intent the classifier picked; whether a message is *rejected* (``nlu_fallback``) is exactly
 what the out-of-scope figures need, so this parses each text through the whole pipeline.
-It imports Rasa, hence it lives here and runs as a subprocess (``bot/`` never imports Rasa):
+It imports Rasa, so it runs as a subprocess of `supportbot eval nlu` (``tools.nlu_eval``):
 
-    python -m nlu_components.evaluate MODEL.tar.gz EXAMPLES.json PREDICTIONS.json
+    python -m tools.nlu_predict MODEL.tar.gz EXAMPLES.json PREDICTIONS.json
 
 ``EXAMPLES.json`` is a list of ``{"text", "intent"}``; the output adds ``"predicted"`` and
 ``"confidence"`` (of the final intent, ``nlu_fallback`` included) and ``"ranking"``, the
@@ -49,9 +49,7 @@ async def predict(model: Path, examples: list[dict[str, Any]]) -> list[dict[str,
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print(
-            "usage: python -m nlu_components.evaluate MODEL EXAMPLES.json PREDICTIONS.json", file=sys.stderr
-        )
+        print("usage: python -m tools.nlu_predict MODEL EXAMPLES.json PREDICTIONS.json", file=sys.stderr)
         return 2
     model, examples_file, output_file = (Path(arg) for arg in argv)
     examples = json.loads(examples_file.read_text(encoding="utf-8"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import statistics
@@ -15,6 +17,37 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 DEFAULT_DATA = Path("tests/data/retrieval_eval.yaml")
+
+
+def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
+    retrieval = groups["eval"].add_parser(
+        "retrieval", help="hit@1, hit@3 and MRR on the paraphrase set, vs BM25."
+    )
+    retrieval.add_argument("--data", help="eval YAML (default tests/data/retrieval_eval.yaml)")
+    retrieval.add_argument("--json", action="store_true", help="machine-readable output")
+    retrieval.set_defaults(func=_eval)
+
+    bench = groups["bench"].add_parser("search", help="Single-query latency (p50/p95) and batch throughput.")
+    bench.add_argument("--queries", type=int, default=200, help="single queries to time (default 200)")
+    bench.add_argument("--batch", type=int, default=64, help="batch size for the throughput run (default 64)")
+    bench.set_defaults(func=_bench)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+
+    report = evaluate_retrieval(get_settings(), args.data)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+
+    if args.queries < 10 or args.batch < 1:
+        raise UsageError("--queries must be at least 10 and --batch at least 1")
+    print(format_bench(bench_search(get_settings(), args.queries, args.batch)))
+    return 0
 
 
 def load_eval(path: Path) -> tuple[list[tuple[str, list[str]]], list[str]]:

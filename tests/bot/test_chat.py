@@ -1,0 +1,129 @@
+"""The conversation service without the gateway: ownership, limits, the handoff and where replies go."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import db
+from bot.chat import ChatService, twilio_session, whatsapp_cloud_session
+from bot.conversations import ConversationLog
+from bot.errors import DeliveryFailed, Forbidden, InvalidField, NotFound
+from bot.orders.store import OrderStore
+from bot.rasa_client import RasaClient
+
+
+class Metrics:
+    """Stands in for the gateway's Prometheus metrics."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.events.append((name, *args, *kwargs.values()))
+
+        return record
+
+
+class WhatsApp:
+    """Stands in for the Cloud API client: records what would have been sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send_text(self, phone_number_id: str, to: str, text: str) -> None:
+        self.sent.append((phone_number_id, to, text))
+
+
+def rasa_reply(request: httpx.Request) -> httpx.Response:
+    text = request.read().decode()
+    if "person" in text:
+        return httpx.Response(
+            200, json=[{"text": "Connecting you."}, {"custom": {"handoff": {"ticket_id": None}}}]
+        )
+    return httpx.Response(200, json=[{"text": "Hello!"}])
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[ChatService]:
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    db.migrate(url)
+    engine = db.get_engine(url)
+    rasa = RasaClient("http://rasa.test", timeout=5, transport=httpx.MockTransport(rasa_reply))
+    yield ChatService(
+        rasa=rasa,
+        conversations=ConversationLog(engine),
+        store=OrderStore(engine),
+        metrics=Metrics(),
+        max_message_chars=50,
+        whatsapp=WhatsApp(),  # type: ignore[arg-type]
+    )
+    asyncio.run(rasa.aclose())
+    db.dispose_engine(url)
+
+
+def test_a_conversation_belongs_to_its_first_channel_and_customer(service: ChatService) -> None:
+    asyncio.run(service.handle_turn("s-1", "hi", channel="web", customer_id="C1"))
+    for channel, customer in (("web", "C2"), ("web", None), ("whatsapp", "C1")):
+        with pytest.raises(Forbidden):
+            asyncio.run(service.handle_turn("s-1", "hi", channel=channel, customer_id=customer))
+
+
+def test_a_message_over_the_limit_is_refused_before_anything_is_logged(service: ChatService) -> None:
+    with pytest.raises(InvalidField) as error:
+        asyncio.run(service.handle_turn("s-2", "x" * 51, channel="web", customer_id=None))
+    assert error.value.field == "message"
+    assert service.conversations.get_conversation("s-2") is None
+
+
+def test_handoff_then_an_agent_then_back_to_the_bot(service: ChatService) -> None:
+    turn = asyncio.run(service.handle_turn("s-3", "a person please", channel="web", customer_id=None))
+    assert turn.forwarded
+    assert service.conversations.get_conversation("s-3").status == "handoff"
+    ticket = service.store.create_ticket("s-3", "web", None, "asked for a person", [])
+
+    asyncio.run(service.agent_reply("s-3", "Anna here, how can I help?"))
+    assert service.store.get_open_ticket("s-3").status == "assigned"  # type: ignore[union-attr]
+    held = asyncio.run(service.handle_turn("s-3", "my parcel", channel="web", customer_id=None))
+    assert not held.forwarded
+    assert held.messages == []
+
+    asyncio.run(service.close("s-3"))
+    assert service.store.get_open_ticket("s-3") is None
+    assert [t.status for t in service.store.list_tickets()] == ["closed"]
+    assert ticket.status == "open"
+    assert asyncio.run(service.handle_turn("s-3", "thanks", channel="web", customer_id=None)).forwarded
+
+
+def test_agent_replies_go_to_the_address_stored_with_the_conversation(service: ChatService) -> None:
+    session_id, address = whatsapp_cloud_session("1098765", "+49 151 12345678", "C1")
+    asyncio.run(
+        service.handle_turn(session_id, "hello", channel="whatsapp", customer_id="C1", address=address)
+    )
+    asyncio.run(service.agent_reply(session_id, "Anna here"))
+    assert service.whatsapp.sent == [("1098765", "4915112345678", "Anna here")]  # type: ignore[union-attr]
+
+
+def test_a_provider_without_credentials_is_a_delivery_failure_and_nothing_is_logged(
+    service: ChatService,
+) -> None:
+    session_id, address = twilio_session("whatsapp:+14155238886", "whatsapp:+34612345678", None)
+    asyncio.run(
+        service.handle_turn(session_id, "hola", channel="whatsapp", customer_id=None, address=address)
+    )
+    with pytest.raises(DeliveryFailed, match="TWILIO_ACCOUNT_SID"):
+        asyncio.run(service.agent_reply(session_id, "Hola"))
+    assert [m.role for m in service.conversations.messages(session_id)] == ["customer", "bot"]
+
+
+def test_unknown_conversations_are_not_found(service: ChatService) -> None:
+    with pytest.raises(NotFound):
+        asyncio.run(service.close("nobody"))
+    with pytest.raises(NotFound):
+        asyncio.run(service.rate("nobody", 1, True, None))
