@@ -112,7 +112,8 @@ def _label(text: str) -> Optional[str]:
         and len(bare.split()) > 2
     ):
         return None
-    return bare[:1] + (bare[1:].lower() if bare.isupper() else bare[1:])
+    # "NOTE:" is shouting, "FAQ:" an acronym.
+    return bare[:1] + (bare[1:].lower() if bare.isupper() and len(bare) > 3 else bare[1:])
 
 
 @dataclass
