@@ -191,7 +191,8 @@ def compose(
 ) -> Answer:
     """The answer to ``question`` from ``article``.
 
-    ``section`` is the heading the search matched, if it knows; ``today`` marks an ended campaign
+    ``section`` is the heading the search matched, if it knows (a strong hint, weighed with the
+    question's own words); ``today`` marks an ended campaign
     as such (search already keeps those from buyers; agents may still open them).
     """
     expired = bool(article.validity and today is not None and not article.is_current(today))
@@ -222,9 +223,8 @@ def compose(
             article, named, room, "row" if _block(article, named).kind == "table" else "entry", base
         )
 
-    chosen = section_by_heading(article, section) if section else None
-    if chosen is None:
-        chosen = best_section(article, question)
+    hint = section_by_heading(article, section) if section else None
+    chosen = best_section(article, question, hint)
     if chosen is not None and article.sections[chosen].blocks:
         return _from_section(article, chosen, room, base)
     return _opening(article, room, base)

@@ -165,11 +165,17 @@ def named_rows(article: Article, question: str) -> Optional[Named]:
                 continue
             scores = []
             for name in names:
-                score = 0
+                # How much of the name the question covers, by the terms it names it with:
+                # "WhatsApp ... customer care" covers more of "WhatsApp Customer Care" than of
+                # "Customer Care Call Center"; the whole name beats any part of it.
+                covered: set[str] = set()
+                whole_name = False
                 for term, whole in _key_terms(name, names):
                     if f" {term} " in text:
-                        score = max(score, len(term) + (100 if whole else 0))
-                scores.append(score)
+                        covered.update(term.split())
+                        whole_name = whole_name or whole
+                score = sum(len(word) + 1 for word in covered) + (100 if whole_name else 0)
+                scores.append(score if covered else 0)
             top = max(scores)
             if top < 4:
                 continue
@@ -213,12 +219,12 @@ def code_table(article: Article, code: str) -> Optional[tuple[int, int]]:
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|can’t|couldn't|could not|unable|won't|doesn't|don't)\b")
 
 
-def best_section(article: Article, question: str) -> Optional[int]:
+def best_section(article: Article, question: str, hint: Optional[int] = None) -> Optional[int]:
     """The section whose heading (weighted double) and text share the most distinctive words with
     the question; None when nothing inside the article stands out (the opening then answers)."""
     words = content_words(question)
     if not words or len(article.sections) < 2:
-        return None
+        return hint
     section_words = []
     for section in article.sections:
         head = content_words(f"{section.parent} {section.heading}")
@@ -228,7 +234,7 @@ def best_section(article: Article, question: str) -> Optional[int]:
     title_words = content_words(" ".join((article.title, *article.aliases)))
     if words <= title_words and not any(words <= head for head, _ in section_words):
         # The question only repeats the article's title: nothing points inside it.
-        return None
+        return hint
 
     def weight(word: str) -> float:
         # Words in every section tell none apart; title words are shared by all sections, so
@@ -257,6 +263,10 @@ def best_section(article: Article, question: str) -> Optional[int]:
             if negated and _NEGATION.search(heading):
                 score += 0.5
         scores.append(score)
+    if hint is not None:
+        # The search matched this section by meaning: a good guess, not the last word, when the
+        # question's own words point elsewhere.
+        scores[hint] += 1.0
     top = max(scores)
     if top < 0.5:
         return None

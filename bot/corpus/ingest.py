@@ -265,7 +265,10 @@ def parse_faq(rules: DocRules, lines: list[Line]) -> list[Draft]:
             container = containers[text]
             category = found_category or category
             current = Draft(
-                title=str(container["title"]), source=rules.name, category=category, container=True
+                title=str(container["title"]),
+                source=rules.name,
+                category=container.get("category") or category,
+                container=True,
             )
             current.aliases.extend(str(a) for a in container.get("aliases") or ())
             drafts.append(current)
@@ -589,7 +592,7 @@ def build_articles(raw_dir: Path, manifest: dict[str, Any]) -> list[Article]:
         article = Article(
             id=article_id,
             title=str(spec.get("title") or draft.title),
-            category=_category(item, by_title),
+            category=str(spec.get("category") or _category(item, by_title)),
             sources=tuple(item.sources),
             kind=draft.kind,
             aliases=tuple(dict.fromkeys(a for a in draft.aliases if a != draft.title)),

@@ -66,6 +66,9 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     confident: bool
+    # Ended campaigns and notices that matched better than the best result offered: the buyer is
+    # probably asking about one ("when is GoGo Match"), and a channel can say it has ended.
+    ended: tuple[SearchResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `supportbot faq search` (``bot.schemas.search``, with each article's sources)."""
@@ -232,10 +235,9 @@ class Searcher:
             for chunk, s in enumerate(self.bm25.scores(query)):
                 a = self.chunk_articles[chunk]
                 lexical[a] = max(lexical[a], s)
-            scored = []
+            scored: list[SearchResult] = []
+            withheld: list[SearchResult] = []
             for a, article in enumerate(self.articles):
-                if not offered[a]:
-                    continue
                 dense = HEAD_WEIGHT * head[a] + (1 - HEAD_WEIGHT) * max(body[a], head[a])
                 lex = lexical[a] / (lexical[a] + BM25_HALF)
                 score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lex
@@ -243,10 +245,17 @@ class Searcher:
                     score *= PASSAGE_FACTOR
                 # The section of the best matching chunk, question chunks included.
                 section = head_section[a] if head[a] >= body[a] else best_section[a]
-                scored.append(SearchResult(article, score, section))
+                (scored if offered[a] else withheld).append(SearchResult(article, score, section))
             scored.sort(key=lambda r: (-r.score, r.article.id))
             top = scored[:k]
-            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold))
+            best_score = top[0].score if top else 0.0
+            ended = tuple(
+                sorted(
+                    (r for r in withheld if r.score > best_score and r.score >= self.threshold),
+                    key=lambda r: (-r.score, r.article.id),
+                )[:k]
+            )
+            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold, ended))
         return out
 
     def lexical_search(self, query: str, k: int = 5, *, include_expired: bool = False) -> list[SearchResult]:

@@ -113,6 +113,7 @@ def test_a_carrier_gets_its_row_and_the_longest_name_wins(corpus) -> None:
     ("question", "key"),
     [
         ("what's your whatsapp number", "WhatsApp Customer Care (USA)"),
+        ("whatsapp number for customer care", "WhatsApp Customer Care (USA)"),  # not both care rows
         ("can I call you? phone number please", "Customer Care Call Center (USA)"),
         ("email address for support", "E-mail"),
     ],
@@ -152,10 +153,17 @@ def test_a_question_about_part_of_an_article_gets_that_section(
     assert must_say in _lead_text(answer)
 
 
-def test_the_section_search_matched_wins_over_guessing(corpus) -> None:
+def test_the_section_search_matched_leads_unless_the_question_points_elsewhere(corpus) -> None:
     article = corpus["how-to-cancel-my-order"]
     answer = compose(article, "cancel", section="Notes")
     assert answer.heading == "Notes" and "Payment being verified" in _lead_text(answer)
+    warranty = corpus["commercial-warranty-service"]
+    hinted = compose(
+        warranty,
+        "how do I apply for my phone warranty",
+        section="Why does my order come without the One-year warranty service?",
+    )
+    assert "Apply Warranty" in _lead_text(hinted)
 
 
 def test_a_general_question_gets_the_opening_in_order(corpus) -> None:
