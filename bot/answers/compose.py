@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from bot.answers.match import (
     Named,
@@ -155,7 +155,7 @@ def _subset(block: Block, indexes: list[int]) -> Block:
 def _pack(atoms: list[_Atom], budget: int, heading: str, picked: _Picked, must: int = 1) -> _Picked:
     """Whole atoms in order while the lead fits the budget. The first ``must`` atoms always go in:
     a single sentence or row longer than the budget is never cut, only sent alone."""
-    last: Optional[_Atom] = None
+    last: _Atom | None = None
     for n, atom in enumerate(atoms):
         picked.add(atom)
         text = "\n".join([heading, *(b.plain_text() for b in picked.blocks())]).strip()
@@ -185,9 +185,9 @@ def compose(
     article: Article,
     question: str,
     *,
-    section: Optional[str] = None,
+    section: str | None = None,
     budget: int = DEFAULT_BUDGET,
-    today: Optional[date] = None,
+    today: date | None = None,
 ) -> Answer:
     """The answer to ``question`` from ``article``.
 
@@ -332,7 +332,7 @@ def _ends_with_colon(blocks: tuple[Block, ...]) -> bool:
     return bool(blocks) and blocks[-1].kind == "paragraph" and blocks[-1].text.endswith(":")
 
 
-def more(answer: Answer, article: Article) -> Optional[Answer]:
+def more(answer: Answer, article: Article) -> Answer | None:
     """The next bubble of the same article after ``answer`` (for "MORE"), or None when nothing is
     left. Built from ``answer.rest`` so it continues exactly where the lead stopped."""
     if not answer.rest:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.corpus import Article, Block
 
@@ -143,7 +142,7 @@ def _common_prefix(items: list[str]) -> str:
     return prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
 
 
-def _names_of(block: Block) -> Optional[list[str]]:
+def _names_of(block: Block) -> list[str] | None:
     """What each row or entry of a block is called, or None for blocks that do not name things
     (a list of sentences is prose, not a list of names)."""
     if block.kind == "table":
@@ -154,10 +153,10 @@ def _names_of(block: Block) -> Optional[list[str]]:
     return None
 
 
-def named_rows(article: Article, question: str) -> Optional[Named]:
+def named_rows(article: Article, question: str) -> Named | None:
     """The rows or list entries the question names, from the block with the best match."""
     text = expanded_question(question)
-    best: Optional[Named] = None
+    best: Named | None = None
     for s, section in enumerate(article.sections):
         for b, block in enumerate(section.blocks):
             names = _names_of(block)
@@ -185,7 +184,7 @@ def named_rows(article: Article, question: str) -> Optional[Named]:
     return best
 
 
-def rows_with_code(article: Article, code: str) -> Optional[Named]:
+def rows_with_code(article: Article, code: str) -> Named | None:
     """Rows whose key lists ``code`` (keys may list several: "CSC_7200022, CSC_7200051")."""
     digits = code.split("_")[-1]
     for s, section in enumerate(article.sections):
@@ -203,7 +202,7 @@ def rows_with_code(article: Article, code: str) -> Optional[Named]:
     return None
 
 
-def code_table(article: Article, code: str) -> Optional[tuple[int, int]]:
+def code_table(article: Article, code: str) -> tuple[int, int] | None:
     """(section, block) of a table keyed by codes of the same kind as ``code`` (same prefix)."""
     prefix = code.split("_")[0]
     for s, section in enumerate(article.sections):
@@ -219,7 +218,7 @@ def code_table(article: Article, code: str) -> Optional[tuple[int, int]]:
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|can’t|couldn't|could not|unable|won't|doesn't|don't)\b")
 
 
-def best_section(article: Article, question: str, hint: Optional[int] = None) -> Optional[int]:
+def best_section(article: Article, question: str, hint: int | None = None) -> int | None:
     """The section whose heading (weighted double) and text share the most distinctive words with
     the question; None when nothing inside the article stands out (the opening then answers)."""
     words = content_words(question)
@@ -273,7 +272,7 @@ def best_section(article: Article, question: str, hint: Optional[int] = None) ->
     return scores.index(top)
 
 
-def section_by_heading(article: Article, heading: str) -> Optional[int]:
+def section_by_heading(article: Article, heading: str) -> int | None:
     wanted = normalise(heading)
     for s, section in enumerate(article.sections):
         if normalise(section.heading) == wanted:

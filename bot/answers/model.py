@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.corpus import Block, Section, Validity
 
@@ -22,14 +21,14 @@ class Answer:
 
     article_id: str
     source_title: str
-    platform: Optional[str]
+    platform: str | None
     lead: tuple[Block, ...]
     heading: str = ""
     parent: str = ""
     rest: tuple[Section, ...] = ()
     matched: str = "opening"  # row | entry | section | opening | missing | more
     missing_key: str = ""
-    validity: Optional[Validity] = None
+    validity: Validity | None = None
     expired: bool = False
     budget: int = DEFAULT_BUDGET
 

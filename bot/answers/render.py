@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal
 
 from bot.answers.model import Answer
 from bot.corpus import Validity
@@ -25,7 +25,7 @@ def _day(value: date, yearly: bool = False) -> str:
     return f"{value.day} {month}" if yearly else f"{value.day} {month} {value.year}"
 
 
-def validity_note(validity: Optional[Validity], expired: bool) -> str:
+def validity_note(validity: Validity | None, expired: bool) -> str:
     """What a reply says about dated content, from the article's dates and its own sentence."""
     if validity is None:
         return ""

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from bot.errors import SupportbotError
 
@@ -137,9 +137,9 @@ class Validity:
     """
 
     stated: str
-    valid_from: Optional[date] = None
-    valid_until: Optional[date] = None
-    discontinued_on: Optional[date] = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    discontinued_on: date | None = None
     yearly: bool = False
 
     def is_current(self, today: date) -> bool:
@@ -153,7 +153,7 @@ class Validity:
         return not (self.valid_until and today > self.valid_until)
 
     def to_dict(self) -> dict[str, Any]:
-        def day(value: Optional[date]) -> Optional[str]:
+        def day(value: date | None) -> str | None:
             if value is None:
                 return None
             return f"{value.month:02d}-{value.day:02d}" if self.yearly else value.isoformat()
@@ -182,9 +182,9 @@ class Article:
     sources: tuple[str, ...] = ()  # raw file names: internal, never rendered for a buyer
     kind: str = "faq"
     aliases: tuple[str, ...] = ()  # other wordings of the same question on the same page(s)
-    platform: Optional[str] = None  # whose help center says this: "WISHALIVE", "AliExpress", ...
+    platform: str | None = None  # whose help center says this: "WISHALIVE", "AliExpress", ...
     sections: tuple[Section, ...] = ()
-    validity: Optional[Validity] = None
+    validity: Validity | None = None
     answer: str = ""
 
     def __post_init__(self) -> None:
@@ -263,7 +263,7 @@ def _block_from_dict(data: dict[str, Any], where: str) -> Block:
     )
 
 
-def _day(value: Any, yearly: bool) -> Optional[date]:
+def _day(value: Any, yearly: bool) -> date | None:
     if value is None:
         return None
     if isinstance(value, date):
@@ -275,7 +275,7 @@ def _day(value: Any, yearly: bool) -> Optional[date]:
     return date.fromisoformat(text)
 
 
-def validity_from_dict(data: Optional[dict[str, Any]]) -> Optional[Validity]:
+def validity_from_dict(data: dict[str, Any] | None) -> Validity | None:
     if not data:
         return None
     yearly = bool(data.get("yearly", False))
@@ -360,14 +360,16 @@ def current_articles(articles: list[Article], today: date) -> list[Article]:
     return [a for a in articles if a.is_current(today)]
 
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+# A list marker the ingest drops or rewrites ("II.", "1.", "Q1:", "Step 3:") is not part of the text.
+_ENUMERATION = re.compile(r"^\s*(?:step\s+\d+|q\d*|[ivx]+|\d+)\s*[.):]\s+", re.IGNORECASE)
 
 
 def normalise_source_text(text: str) -> str:
-    """Lower-case, quotes and dashes unified, whitespace squeezed (and none before punctuation:
-    "What can I do ?"): how a quoted source is compared."""
-    squeezed = " ".join(text.translate(_QUOTES).lower().split())
-    return re.sub(r" (?=[?!.,:;])", "", squeezed)
+    """The words of ``text``, lower-case, without a leading list marker: how a quoted source is
+    compared. Punctuation, quotes and spacing are what ingest repairs ("Saudi Arabia - Riyadh:"
+    becomes "Saudi Arabia: Riyadh:"), so only the words and numbers must match."""
+    words = re.findall(r"[a-z0-9]+", _ENUMERATION.sub("", text).lower())
+    return " ".join(words)
 
 
 def _held_texts(article: Article) -> list[str]:
@@ -397,5 +399,5 @@ def articles_holding(articles: list[Article], text: str) -> list[Article]:
     return [
         article
         for article in articles
-        if any(wanted in normalise_source_text(part) for part in _held_texts(article))
+        if any(f" {wanted} " in f" {normalise_source_text(part)} " for part in _held_texts(article))
     ]

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from bot.corpus import Article, Block, Row, Section, Validity, validity_from_dict
 from bot.corpus.structure import ArticleRules, Line, TableRule, build_sections
@@ -113,7 +113,7 @@ class DocRules:
     name: str
     title: str
     format: str
-    platform: Optional[str]
+    platform: str | None
     config: dict[str, Any]
     replacements: list[tuple[str, str]]
     drop_exact: set[str]
@@ -206,7 +206,7 @@ def check_rules_match(text: str, rules: DocRules) -> None:
 class Draft:
     title: str
     source: str
-    category: Optional[str]
+    category: str | None
     lines: list[Line] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     kind: str = "faq"
@@ -232,7 +232,7 @@ def _is_question_heading(line: Line, config: dict[str, Any]) -> bool:
     return bool(re.match(r"^[A-Z0-9\"“]", text))
 
 
-def _category_for(text: str, config: dict[str, Any]) -> Optional[str]:
+def _category_for(text: str, config: dict[str, Any]) -> str | None:
     bare = text.rstrip(":").strip()
     for category in config.get("categories") or ():
         if bare == category:
@@ -245,9 +245,9 @@ def parse_faq(rules: DocRules, lines: list[Line]) -> list[Draft]:
     containers = {str(c["start"]): c for c in config.get("containers") or ()}
     subheadings = set(rules.article_rules.headings)
     drafts: list[Draft] = []
-    category: Optional[str] = None
-    current: Optional[Draft] = None
-    container: Optional[dict[str, Any]] = None
+    category: str | None = None
+    current: Draft | None = None
+    container: dict[str, Any] | None = None
     for line in lines:
         text = line.text
         if container is not None:
@@ -310,7 +310,7 @@ def _merge_empty_headings(drafts: list[Draft]) -> list[Draft]:
 
 def parse_qa(rules: DocRules, lines: list[Line]) -> list[Draft]:
     drafts: list[Draft] = []
-    current: Optional[Draft] = None
+    current: Draft | None = None
     for line in lines:
         match = _QA.match(line.text)
         if match:
@@ -432,7 +432,7 @@ def _body_key(sections: tuple[Section, ...]) -> str:
 class Built:
     draft: Draft
     sections: tuple[Section, ...]
-    platform: Optional[str]
+    platform: str | None
     sources: list[str]
 
 
@@ -514,7 +514,7 @@ def slugify(title: str, max_len: int = 72) -> str:
     return slug or "article"
 
 
-def _validity(spec: Optional[dict[str, Any]], plain: str, where: str) -> Optional[Validity]:
+def _validity(spec: dict[str, Any] | None, plain: str, where: str) -> Validity | None:
     if not spec:
         return None
     validity = validity_from_dict(spec)
@@ -680,7 +680,7 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def ingest(faq_dir: Path, out: Optional[Path] = None) -> list[Article]:
+def ingest(faq_dir: Path, out: Path | None = None) -> list[Article]:
     manifest = load_manifest(faq_dir / "sources.yaml")
     articles = build_articles(faq_dir / "raw", manifest)
     target = out or faq_dir / "articles.yaml"

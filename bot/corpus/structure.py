@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from bot.corpus import Block, Row, Section
 from bot.errors import SupportbotError
@@ -45,14 +45,14 @@ class TableRule:
 
     start: str
     shape: str
-    end_before: Optional[str] = None
-    key: Optional[str] = None
+    end_before: str | None = None
+    key: str | None = None
     skip: int = 0
-    caption: Optional[str] = None
-    span: Optional[str] = None
-    span_until: Optional[str] = None
+    caption: str | None = None
+    span: str | None = None
+    span_until: str | None = None
     span_lines: int = 0
-    fallback: Optional[str] = None
+    fallback: str | None = None
 
     @classmethod
     def from_config(cls, data: dict[str, Any]) -> TableRule:
@@ -70,7 +70,7 @@ class ArticleRules:
     headings: dict[str, str] = field(default_factory=dict)  # heading -> parent heading ("" = top level)
     heading_patterns: tuple[re.Pattern[str], ...] = ()
     tables: list[TableRule] = field(default_factory=list)
-    section_starts: Optional[re.Pattern[str]] = None  # each clause of a terms page is a section
+    section_starts: re.Pattern[str] | None = None  # each clause of a terms page is a section
     wrapped: bool = False  # the page wraps long paragraphs over several lines
 
 
@@ -78,7 +78,7 @@ def _bare(text: str) -> str:
     return text.rstrip(":").rstrip()
 
 
-def _question(text: str) -> Optional[str]:
+def _question(text: str) -> str | None:
     """The question a line asks as a heading ("2, I cannot return ...?" -> "I cannot return ...?")."""
     stripped = _QUESTION_PREFIX.sub("", text).strip()
     roman = _ROMAN_HEADING.match(stripped)
@@ -92,7 +92,7 @@ def _question(text: str) -> Optional[str]:
     return stripped.rstrip(":").rstrip()
 
 
-def _label(text: str) -> Optional[str]:
+def _label(text: str) -> str | None:
     """A short label line ending in a colon ("Notes:", "For have not received order:")."""
     if not text.endswith(":") or text.startswith("http"):
         return None
@@ -121,8 +121,8 @@ class _Token:
     kind: str  # heading | para | steps | list | table | sep
     text: str = ""
     parent: str = ""
-    number: Optional[int] = None
-    block: Optional[Block] = None
+    number: int | None = None
+    block: Block | None = None
     indent: int = 0
     # headings: question | label | numbered | declared; steps: "step" when labelled "Step n"
     style: str = ""
@@ -202,7 +202,7 @@ def _tokens(lines: list[Line], rules: ArticleRules, where: str) -> list[_Token]:
 def _opening_bullets_to_paragraphs(tokens: list[_Token]) -> None:
     """Some pages draw a bullet before the first line of every answer: a lone bullet right after a
     heading, followed by prose, is that answer's first paragraph, not a list."""
-    previous: Optional[_Token] = None
+    previous: _Token | None = None
     for i, token in enumerate(tokens):
         if token.kind == "sep":
             continue
@@ -273,7 +273,7 @@ def _classify(line: Line, rules: ArticleRules) -> _Token:
     return _Token("para", text=text, indent=line.indent)
 
 
-def _next_content(tokens: list[_Token], i: int) -> Optional[_Token]:
+def _next_content(tokens: list[_Token], i: int) -> _Token | None:
     for token in tokens[i + 1 :]:
         if token.kind != "sep":
             return token
@@ -473,7 +473,7 @@ def _assemble(tokens: list[_Token], rules: ArticleRules) -> tuple[Section, ...]:
     sections: list[Section] = []
     heading, parent = "", ""
     blocks: list[Block] = []
-    pending_kind: Optional[str] = None
+    pending_kind: str | None = None
     pending: list[str] = []
     pending_start = 1
     last_para_open = False  # the previous paragraph line wraps into this one
@@ -494,8 +494,8 @@ def _assemble(tokens: list[_Token], rules: ArticleRules) -> tuple[Section, ...]:
 
     owner = False  # the last step is a bare label ("Step 2.") that takes the list below it
     heading_style = ""
-    open_parent: Optional[tuple[str, str]] = None
-    question: Optional[str] = None
+    open_parent: tuple[str, str] | None = None
+    question: str | None = None
     for n, token in enumerate(tokens):
         if token.kind != "list" and token.kind != "sep":
             owner = False

@@ -17,11 +17,12 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 from bot.corpus import Article, corpus_hash, load_articles
 from bot.errors import SupportbotError, UsageError
@@ -182,8 +183,8 @@ class Searcher:
         index: Any,
         embedder: Any,
         threshold: float = CONFIDENCE_THRESHOLD,
-        chunk_sections: Optional[list[str]] = None,
-        head_flags: Optional[list[bool]] = None,
+        chunk_sections: list[str] | None = None,
+        head_flags: list[bool] | None = None,
         clock: Callable[[], date] = date.today,
     ) -> None:
         self.articles = articles

@@ -52,7 +52,8 @@ def test_a_code_typed_loosely_still_finds_its_row(corpus) -> None:
 def test_an_unknown_code_gets_no_row_but_the_general_advice(corpus) -> None:
     article = corpus["how-to-solve-payment-issues"]
     answer = compose(article, "payment error CSC_9999999")
-    assert answer.matched == "missing" and answer.missing_key == "CSC_9999999"
+    assert answer.matched == "missing"
+    assert answer.missing_key == "CSC_9999999"
     assert not _rows(answer)
     advice = _lead_text(answer)
     assert "change the payment methods" in advice
@@ -104,7 +105,8 @@ def test_a_carrier_gets_its_row_and_the_longest_name_wins(corpus) -> None:
         "China Post Registered Air Mail",
     }
     # Every China Post row is named; as many as fit lead, the others wait for "MORE".
-    assert _rows(family) and {r.key for r in _rows(family)} <= china_post
+    assert _rows(family)
+    assert {r.key for r in _rows(family)} <= china_post
     assert family.has_more
     assert "Logistic Information" in exact.lead[0].caption
 
@@ -156,7 +158,8 @@ def test_a_question_about_part_of_an_article_gets_that_section(
 def test_the_section_search_matched_leads_unless_the_question_points_elsewhere(corpus) -> None:
     article = corpus["how-to-cancel-my-order"]
     answer = compose(article, "cancel", section="Notes")
-    assert answer.heading == "Notes" and "Payment being verified" in _lead_text(answer)
+    assert answer.heading == "Notes"
+    assert "Payment being verified" in _lead_text(answer)
     warranty = corpus["commercial-warranty-service"]
     hinted = compose(
         warranty,
@@ -168,7 +171,8 @@ def test_the_section_search_matched_leads_unless_the_question_points_elsewhere(c
 
 def test_a_general_question_gets_the_opening_in_order(corpus) -> None:
     answer = compose(corpus["how-to-cancel-my-order"], "cancel my order")
-    assert answer.matched == "opening" and answer.heading == "Unpaid order"
+    assert answer.matched == "opening"
+    assert answer.heading == "Unpaid order"
     assert _lead_text(answer).startswith("You can cancel directly")
 
 
@@ -213,7 +217,8 @@ def test_leads_are_whole_sentences_items_and_rows_within_the_budget(corpus, budg
                     )
                     units += len(parts)
                 else:
-                    assert set(block.items) <= items and set(block.rows) <= rows, (article.id, question)
+                    assert set(block.items) <= items, (article.id, question)
+                    assert set(block.rows) <= rows, (article.id, question)
                     units += len(block.items) + len(block.rows)
             shown = " — ".join(h for h in (answer.parent, answer.heading) if h)
             length = len("\n".join([shown, *(b.plain_text() for b in answer.lead)]).strip())
@@ -223,7 +228,7 @@ def test_leads_are_whole_sentences_items_and_rows_within_the_budget(corpus, budg
 
 def test_paging_with_more_shows_every_part_of_the_article_once(corpus) -> None:
     for article in corpus.values():
-        sents, items, rows = _units(article)
+        _sents, items, rows = _units(article)
         seen_items: list[str] = []
         seen_rows: list[Row] = []
         answer: Answer | None = compose(article, "tell me about it", budget=300)
@@ -244,7 +249,8 @@ def test_a_sentence_longer_than_the_budget_is_sent_whole() -> None:
     article = Article(id="a", title="T?", category="c", sources=("s",), answer=long + " Second one.")
     answer = compose(article, "anything", budget=40)
     assert _lead_text(answer) == long
-    assert answer.has_more and answer.rest[0].blocks[0].text == "Second one."
+    assert answer.has_more
+    assert answer.rest[0].blocks[0].text == "Second one."
 
 
 def test_sentences_do_not_break_at_abbreviations_or_list_labels() -> None:
@@ -263,7 +269,8 @@ def test_sentences_do_not_break_at_abbreviations_or_list_labels() -> None:
 
 def test_an_ended_campaign_is_marked_expired_when_composed_for_an_agent(corpus) -> None:
     answer = compose(corpus["gogo-match"], "gogo match rewards", today=TODAY)
-    assert answer.expired and answer.validity is not None
+    assert answer.expired
+    assert answer.validity is not None
     live = compose(corpus["gogo-match"], "gogo match rewards", today=date(2023, 3, 20))
     assert not live.expired
 

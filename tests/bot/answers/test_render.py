@@ -28,7 +28,8 @@ def test_whatsapp_bolds_the_heading_and_offers_more(corpus) -> None:
 def test_web_text_is_plain_and_leaves_the_link_to_the_widget(corpus) -> None:
     answer = compose(corpus["how-to-cancel-my-order"], "how do I cancel a paid order?")
     text = render(answer, "web")
-    assert text.splitlines()[0] == "Paid order" and "*" not in text
+    assert text.splitlines()[0] == "Paid order"
+    assert "*" not in text
     assert "MORE" not in text
     assert answer.has_more  # the widget shows "read the whole article" from the data
 
@@ -68,7 +69,8 @@ def test_no_reply_shows_an_id_a_file_name_or_a_blank_line(corpus) -> None:
                 text = render(answer, channel)
                 assert article.id not in text or article.id in article.full_text().lower()
                 assert not re.search(r"\.txt\b|\d{3}_[0-9a-f]{16}", text), article.id
-                assert "\n\n" not in text and text.strip() == text
+                assert "\n\n" not in text
+                assert text.strip() == text
 
 
 def test_a_passage_without_a_platform_cites_its_title_alone(corpus) -> None:

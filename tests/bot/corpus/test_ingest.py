@@ -143,9 +143,8 @@ def test_table_rows_keep_their_cells_together(by_id) -> None:
     assert customs["Mexico"] == ("(+52 55) 51 33 07 15",)
     assert customs["Poland"][0].startswith("Warsaw: (+48 22) 548 14 31; Bitom:")
     post = rows("i-havent-received-my-parcel-but-it-shows-delivered")
-    assert post["Spain"] == ("902197197",) and post["France"] == (
-        "0969 391 391(Chronopost); 0825 878 888(Coliposte)",
-    )
+    assert post["Spain"] == ("902197197",)
+    assert post["France"] == ("0969 391 391(Chronopost); 0825 878 888(Coliposte)",)
     carriers = rows("what-if-the-logistic-information-does-not-update-anymore")
     assert len(carriers) == 20
     assert carriers["China Post Air Parcel"][0].startswith("The package is in transit now")
@@ -159,7 +158,8 @@ def test_table_rows_keep_their_cells_together(by_id) -> None:
 
 def test_steps_and_lists_keep_their_shape(by_id) -> None:
     email = by_id["how-do-i-change-my-email-address"].sections[0].blocks
-    assert [b.kind for b in email] == ["paragraph", "steps"] and len(email[1].items) == 5
+    assert [b.kind for b in email] == ["paragraph", "steps"]
+    assert len(email[1].items) == 5
     cancel = by_id["how-to-cancel-my-order"]
     assert [s.heading for s in cancel.sections] == ["Unpaid order", "Paid order", "Notes"]
     dispute = by_id["how-do-i-open-a-dispute"]
@@ -233,18 +233,22 @@ def test_dated_content_keeps_its_dates_and_is_not_current_once_over(by_id) -> No
     for article_id in ("gogo-match", "when-the-anniversary-sale-starts", "about-coronavirus",
                        "how-to-play-add-products-to-the-cart-to-receive-coins-game"):  # fmt: skip
         article = by_id[article_id]
-        assert article.validity is not None and article.validity.valid_until is not None
+        assert article.validity is not None
+        assert article.validity.valid_until is not None
         assert not article.is_current(TODAY), article_id
     gogo = by_id["gogo-match"]
-    assert gogo.is_current(date(2023, 3, 20)) and not gogo.is_current(date(2023, 3, 27))
+    assert gogo.is_current(date(2023, 3, 20))
+    assert not gogo.is_current(date(2023, 3, 27))
     assert "March 26, 2023" in gogo.validity.stated  # type: ignore[union-attr]
     workers_day = by_id["order-processing-time-may-be-delayed-about-5-days-during-international"]
-    assert workers_day.is_current(date(2027, 5, 1)) and not workers_day.is_current(date(2027, 6, 1))
+    assert workers_day.is_current(date(2027, 5, 1))
+    assert not workers_day.is_current(date(2027, 6, 1))
 
 
 def test_a_discontinued_service_says_so_but_still_serves_its_holders(by_id) -> None:
     warranty = by_id["commercial-warranty-service"]
-    assert warranty.validity is not None and warranty.validity.discontinued_on == date(2021, 9, 1)
+    assert warranty.validity is not None
+    assert warranty.validity.discontinued_on == date(2021, 9, 1)
     assert warranty.is_current(TODAY)
     assert "Apply Warranty" in warranty.full_text()
 
@@ -282,7 +286,10 @@ def test_articles_are_complete_with_stable_slug_ids(articles) -> None:
     assert len(ids) == len(set(ids))
     for article in articles:
         assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", article.id), article.id
-        assert article.title and article.full_text().strip() and article.category and article.sources
+        assert article.title
+        assert article.full_text().strip()
+        assert article.category
+        assert article.sources
         assert article.kind in {"faq", "passage"}
 
 

@@ -13,8 +13,16 @@ ARTICLES = [
 ]
 
 
-def test_normalisation_folds_case_quotes_dashes_and_spaces() -> None:
-    assert normalise_source_text("  Visit “My  Orders” – now ") == 'visit "my orders" - now'
+def test_normalisation_keeps_only_words_and_numbers_without_list_markers() -> None:
+    assert normalise_source_text("  Visit “My  Orders” – now ") == "visit my orders now"
+    assert normalise_source_text("III. How is a claim filed?") == "how is a claim filed"
+    assert normalise_source_text("Step 3: Fill in the form") == "fill in the form"
+    assert normalise_source_text("Saudi Arabia - Riyadh: (+966) 1 289") == "saudi arabia riyadh 966 1 289"
+
+
+def test_a_source_matches_whole_words_only() -> None:
+    assert articles_holding(ARTICLES, "refund?") != []
+    assert articles_holding(ARTICLES, "fund") == []
 
 
 def test_a_title_alias_or_sentence_finds_its_article() -> None:
