@@ -91,9 +91,23 @@ def evaluate_retrieval(
         raise UsageError(f"{path} names articles that do not exist: {', '.join(unknown)}")
     texts = [q for q, _ in queries]
     expected = [ids for _, ids in queries]
-    responses = searcher.search_batch(texts, k=10)
+    # Each question is searched as a buyer would be answered (ended campaigns left out), except
+    # questions about an ended campaign only: those are searched as an agent would look it up.
+    today = searcher.clock()
+    current = {a.id for a in searcher.articles if a.is_current(today)}
+    agent = [not (set(ids) & current) for ids in expected]
+    by_index: dict[int, Any] = {}
+    for mode in (False, True):
+        picked = [i for i, flag in enumerate(agent) if flag is mode]
+        if picked:
+            found = searcher.search_batch([texts[i] for i in picked], k=10, include_expired=mode)
+            by_index.update(zip(picked, found, strict=True))
+    responses = [by_index[i] for i in range(len(texts))]
     hybrid = [[r.article.id for r in resp.results] for resp in responses]
-    lexical = [[r.article.id for r in searcher.lexical_search(q, 10)] for q in texts]
+    lexical = [
+        [r.article.id for r in searcher.lexical_search(q, 10, include_expired=flag)]
+        for q, flag in zip(texts, agent, strict=True)
+    ]
     misses = [
         {"query": q, "expected": ids[0], "got": ranked[0]}
         for (q, ids), ranked in zip(queries, hybrid, strict=True)

@@ -1,20 +1,25 @@
-"""Turn the raw help-center documents into one clean, cited, de-duplicated list of articles.
+"""Turn the raw help-center documents into structured, dated, platform-labelled articles.
 
-The documents are scraped pages with different shapes (see ``data/faq/sources.yaml``): a help
-center with section titles and question headings, a Q:/A: page, and two long prose documents.
-Everything here is deterministic: the same raw files always give the same ``articles.yaml``.
+The documents are scraped pages with different shapes and different owners (see
+``data/faq/sources.yaml``): WISHALIVE's buyer help center, AliExpress's help pages and Q&A, Wish's
+merchant policy and a third-party guide to AliExpress disputes. How each is read is declared there
+(debris lines, repairs, section headings, table shapes, validity dates); this module applies those
+rules. The same raw files always give the same ``articles.yaml``.
+
+What ingest never does: merge pages of two platforms (their rules differ: WISHALIVE cancels a paid
+order by itself within 7 days, AliExpress asks the seller), or put a file name into article text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.corpus import Article
+from bot.corpus import Article, Block, Row, Section, Validity, validity_from_dict
+from bot.corpus.structure import ArticleRules, Line, TableRule, build_sections
 from bot.errors import SupportbotError
 
 # Page chrome shared by the scraped pages: navigation, rating widgets, repeated page titles.
@@ -27,26 +32,24 @@ CHROME = {
     "customer service",
     "11. customer service",
     "back to home",
+    "back to category",
     "show more",
     "comments",
     "labels",
     "q",
     "category",
-    "questions you may concern a",
     "pc",
     "app",
-    "文章评分 (无评分)",
 }
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 _RATING = re.compile(r"^\d+ \(\d+\)$")
-_BULLET = re.compile(r"^(?:[•●▪◦·]|\*(?!\*))\s*")
+_BULLET_GLYPH = re.compile(r"^[•●▪◦·]\s*")
 _QA = re.compile(r"^(?:\d+\s*)?Q\d*\s*[:.]\s*(.+)$")
 _ANSWER_PREFIX = re.compile(r"^(?:A\d*\s*[:.]\s*)")
 # "Q1. What does ..." / "1. What is ..." / "I. What is ...": list numbering is not part of the question.
 _TITLE_NUMBER = re.compile(r"^(?:Q\d+|\d+|[IVX]+)\s*[.)]\s+")
-_AD_PREFIX = re.compile(r"^(?:Super Deals on Aliexpress)+", re.IGNORECASE)
 # "lShare your feedback" / "l/We are ...": list bullets that lost their glyph in the scrape.
-_LOST_BULLET = re.compile(r"^l/?(?=[A-Z])|^l/")
+_LOST_BULLET = re.compile(r"^l/(?=\S)|^l(?=[A-Z])")
 
 # Documents without section titles: the category comes from what the question is about.
 KEYWORD_CATEGORIES = (
@@ -77,42 +80,7 @@ KEYWORD_CATEGORIES = (
 DEFAULT_CATEGORY = "General"
 
 
-@dataclass
-class Draft:
-    title: str
-    source: str
-    category: str | None
-    lines: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    kind: str = "faq"
-    id_prefix: str = ""
-
-    @property
-    def answer(self) -> str:
-        return tidy(join_code_rows(self.lines))
-
-
-_ERROR_CODES = re.compile(r"^CSC_\d+(?:,\s*CSC_\d+)*$")
-
-
-def join_code_rows(lines: list[str]) -> list[str]:
-    """Payment error tables arrive as code / meaning / advice on separate lines: make one row each."""
-    out: list[str] = []
-    row: list[str] | None = None
-    for line in lines:
-        if _ERROR_CODES.match(line):
-            row = [line + ":"]
-            out.append("")
-            continue
-        if row is not None and line and not line.endswith(":"):
-            if len(row) > 1 and not row[-1].endswith((".", ":", ";", "!", "?")):
-                row[-1] += "."
-            row.append(line)
-            out[-1] = "- " + " ".join(row)
-            continue
-        row = None
-        out.append(line)
-    return out
+# --- reading a document -----------------------------------------------------------------------
 
 
 def clean_text(text: str) -> str:
@@ -122,43 +90,13 @@ def clean_text(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
-def tidy(lines: list[str]) -> str:
-    """Join answer lines, keeping list and step structure and at most one blank line in a row."""
-    out: list[str] = []
-    for line in lines:
-        if line == "":
-            if out and out[-1] != "":
-                out.append("")
-            continue
-        out.append(line)
-    while out and out[-1] == "":
-        out.pop()
-    return "\n".join(out).strip()
-
-
-def slugify(title: str, max_len: int = 72) -> str:
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    text = text.replace("'", "").replace("’", "")
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    if len(slug) > max_len:
-        slug = slug[:max_len].rsplit("-", 1)[0]
-    return slug or "article"
-
-
-def normalise_question(text: str) -> str:
-    text = text.lower().replace("’", "'")
-    for short, long in (("haven't", "have not"), ("can't", "cannot"), ("don't", "do not"), ("i'm", "i am")):
-        text = text.replace(short, long)
-    return " ".join(re.findall(r"[a-z0-9%]+", text))
-
-
 def is_chrome(line: str) -> bool:
     lowered = line.lower()
     return lowered in CHROME or bool(_CJK.search(line)) or bool(_RATING.match(line))
 
 
 def is_caption(line: str, previous: str) -> bool:
-    """Photo captions in the help center sit alone between '-' separators and start lower-case."""
+    """Photo captions in the help center sit alone after a '-' separator and start lower-case."""
     return (
         previous == "-"
         and len(line) < 60
@@ -168,88 +106,196 @@ def is_caption(line: str, previous: str) -> bool:
     )
 
 
-def _is_question_heading(line: str, indent: int, config: dict[str, Any]) -> bool:
-    if line in config.get("extra_headings", ()):
+@dataclass
+class DocRules:
+    """Everything ``sources.yaml`` says about one document."""
+
+    name: str
+    title: str
+    format: str
+    platform: str | None
+    config: dict[str, Any]
+    replacements: list[tuple[str, str]]
+    drop_exact: set[str]
+    drop_patterns: list[re.Pattern[str]]
+    article_rules: ArticleRules
+
+    @classmethod
+    def from_config(cls, name: str, config: dict[str, Any]) -> DocRules:
+        headings: dict[str, str] = {}
+        for entry in config.get("headings") or ():
+            if isinstance(entry, dict):
+                headings[str(entry["text"])] = str(entry.get("parent") or "")
+            else:
+                headings[str(entry)] = ""
+        tables = [TableRule.from_config(t) for t in config.get("tables") or ()]
+        starts = config.get("section_starts")
+        drop = [str(d) for d in config.get("drop") or ()]
+        return cls(
+            name=name,
+            title=str(config.get("title") or name),
+            format=str(config.get("format") or ""),
+            platform=config.get("platform"),
+            config=config,
+            replacements=[(str(r["find"]), str(r["to"])) for r in config.get("replace") or ()],
+            drop_exact={d for d in drop if not d.startswith("re:")},
+            drop_patterns=[re.compile(d[3:]) for d in drop if d.startswith("re:")],
+            article_rules=ArticleRules(
+                headings=headings,
+                heading_patterns=tuple(re.compile(p) for p in config.get("heading_patterns") or ()),
+                tables=tables,
+                section_starts=re.compile(starts) if starts else None,
+                wrapped=bool(config.get("wrapped_lines", False)),
+            ),
+        )
+
+    def is_debris(self, text: str) -> bool:
+        return text in self.drop_exact or any(p.fullmatch(text) for p in self.drop_patterns)
+
+
+def read_lines(text: str, rules: DocRules, *, whole: bool = False) -> list[Line]:
+    """The document's lines, cleaned and repaired, chrome and debris dropped, up to ``end_at``
+    (or all of it with ``whole``: the page footer holds the customer-care numbers)."""
+    out: list[Line] = []
+    end_at = rules.config.get("end_at")
+    previous = ""
+    for raw in text.splitlines():
+        expanded = raw.replace("\xa0", " ").expandtabs(4)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        line = clean_text(expanded)
+        if end_at and line == end_at and not whole:
+            break
+        bullet = bool(_BULLET_GLYPH.match(line))
+        line = _BULLET_GLYPH.sub("", line)
+        for find, to in rules.replacements:
+            line = line.replace(find, to)
+        for part in line.split("\n"):
+            part = part.strip()
+            if _LOST_BULLET.match(part):
+                part, bullet = _LOST_BULLET.sub("", part), True
+            if part and (is_chrome(part) or rules.is_debris(part) or is_caption(part, previous)):
+                previous = part
+                continue
+            previous = part
+            out.append(Line(part, indent, bullet))
+            bullet = False
+    return out
+
+
+def check_rules_match(text: str, rules: DocRules) -> None:
+    """A repair or debris rule that matches nothing is stale (the page changed): say so."""
+    cleaned = [clean_text(line) for line in text.splitlines()]
+    joined = "\n".join(cleaned)
+    unused = [find for find, _ in rules.replacements if find not in joined]
+    unused += [
+        d
+        for d in rules.drop_exact
+        if d not in cleaned
+        and _BULLET_GLYPH.sub("", d) == d
+        and not any(_BULLET_GLYPH.sub("", c) == d for c in cleaned)
+    ]
+    unused += [p.pattern for p in rules.drop_patterns if not any(p.fullmatch(c) for c in cleaned)]
+    if unused:
+        raise SupportbotError(f"{rules.name}: rules in sources.yaml that match nothing (stale?): {unused}")
+
+
+# --- splitting a document into articles -------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    title: str
+    source: str
+    category: str | None
+    lines: list[Line] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    kind: str = "faq"
+    id_prefix: str = ""
+    container: bool = False
+
+    def has_content(self) -> bool:
+        return any(line.text not in ("", "-") for line in self.lines)
+
+
+def strip_numbering(title: str) -> str:
+    return _TITLE_NUMBER.sub("", title)
+
+
+def _is_question_heading(line: Line, config: dict[str, Any]) -> bool:
+    text = line.text
+    if text in (config.get("extra_headings") or ()):
         return True
-    if line in config.get("subheadings", ()) or indent > 2 or len(line) > 200:
+    if line.indent > 0 or len(text) > 200 or not text.endswith("?"):
         return False
-    if not line.rstrip().endswith("?"):
+    if re.match(r"^(solution|note|scenario|step)\b", text, re.IGNORECASE) or text.startswith("-"):
         return False
-    if re.match(r"^(solution|note|scenario|step)\b", line, re.IGNORECASE) or line.startswith("-"):
-        return False
-    return bool(re.match(r"^[A-Z0-9\"“]", line))
+    return bool(re.match(r"^[A-Z0-9\"“]", text))
 
 
-def _category_for(line: str, config: dict[str, Any]) -> str | None:
-    bare = line.rstrip(":").strip()
-    for category in config.get("categories", ()):
+def _category_for(text: str, config: dict[str, Any]) -> str | None:
+    bare = text.rstrip(":").strip()
+    for category in config.get("categories") or ():
         if bare == category:
             return str(category)
     return None
 
 
-def _raw_lines(text: str, config: dict[str, Any]) -> list[tuple[int, str]]:
-    """(indent, cleaned line) pairs up to the document's end marker; blank lines kept as ''."""
-    out: list[tuple[int, str]] = []
-    end_at = config.get("end_at")
-    for raw in text.splitlines():
-        expanded = raw.replace("\xa0", " ").expandtabs(4)
-        indent = len(expanded) - len(expanded.lstrip(" "))
-        line = clean_text(expanded)
-        if end_at and line == end_at:
-            break
-        out.append((indent, line))
-    return out
-
-
-def parse_faq(name: str, text: str, config: dict[str, Any]) -> list[Draft]:
+def parse_faq(rules: DocRules, lines: list[Line]) -> list[Draft]:
+    config = rules.config
+    containers = {str(c["start"]): c for c in config.get("containers") or ()}
+    subheadings = set(rules.article_rules.headings)
     drafts: list[Draft] = []
     category: str | None = None
     current: Draft | None = None
-    previous = ""
-    for indent, raw_line in _raw_lines(text, config):
-        line = _BULLET.sub("", raw_line).strip()
-        if not line:
-            if current is not None:
-                current.lines.append("")
-            previous = ""
-            continue
-        if is_chrome(line) or is_caption(line, previous):
-            previous = line
-            continue
-        previous = line
-        found_category = _category_for(line, config)
-        if found_category is not None:
-            category = found_category
-            current = None
-            continue
-        if _is_question_heading(line, indent, config):
-            current = Draft(title=_TITLE_NUMBER.sub("", line), source=name, category=category)
+    container: dict[str, Any] | None = None
+    for line in lines:
+        text = line.text
+        if container is not None:
+            if text == container.get("end_before"):
+                container, current = None, None
+            elif text == container.get("end_with"):
+                current.lines.append(line)  # type: ignore[union-attr]
+                container, current = None, None
+                continue
+            else:
+                current.lines.append(line)  # type: ignore[union-attr]
+                continue
+        found_category = _category_for(text, config)
+        if text in containers:
+            container = containers[text]
+            category = found_category or category
+            current = Draft(
+                title=str(container["title"]),
+                source=rules.name,
+                category=container.get("category") or category,
+                container=True,
+            )
+            current.aliases.extend(str(a) for a in container.get("aliases") or ())
             drafts.append(current)
             continue
-        if current is None or line == "-":
-            if current is not None:
-                current.lines.append("")
+        if found_category is not None:
+            category, current = found_category, None
             continue
-        current.lines.append(_format_line(line, raw_line))
+        if text not in subheadings and _is_question_heading(line, config):
+            current = Draft(title=strip_numbering(text), source=rules.name, category=category)
+            drafts.append(current)
+            continue
+        if current is not None:
+            current.lines.append(line)
     return _merge_empty_headings(drafts)
-
-
-def _format_line(line: str, raw_line: str) -> str:
-    if _LOST_BULLET.match(line):
-        return "- " + _LOST_BULLET.sub("", line)
-    if raw_line.startswith(("•", "●", "▪")):
-        return "- " + line
-    return line
 
 
 def _merge_empty_headings(drafts: list[Draft]) -> list[Draft]:
     """A heading directly followed by another one is another wording of the same question."""
     merged: list[Draft] = []
     pending: list[Draft] = []
+    answered = {normalise_question(d.title) for d in drafts if d.has_content()}
     for draft in drafts:
-        if not draft.answer:
-            pending.append(draft)
+        if not draft.has_content():
+            # A repeated heading of a question answered elsewhere on the page is not a wording
+            # of whatever happens to follow it.
+            if normalise_question(draft.title) not in answered:
+                pending.append(draft)
             continue
         if pending:
             first = pending[0]
@@ -262,66 +308,63 @@ def _merge_empty_headings(drafts: list[Draft]) -> list[Draft]:
     return merged
 
 
-def parse_qa(name: str, text: str, config: dict[str, Any]) -> list[Draft]:
+def parse_qa(rules: DocRules, lines: list[Line]) -> list[Draft]:
     drafts: list[Draft] = []
     current: Draft | None = None
-    for _indent, line in _raw_lines(text, config):
-        if not line or is_chrome(line):
-            if current is not None:
-                current.lines.append("")
-            continue
-        match = _QA.match(line)
+    for line in lines:
+        match = _QA.match(line.text)
         if match:
-            current = Draft(title=match.group(1).strip(), source=name, category=None)
+            current = Draft(title=match.group(1).strip(), source=rules.name, category=None)
             drafts.append(current)
             continue
         if current is None:
             continue
-        line = _ANSWER_PREFIX.sub("", line)
+        text = _ANSWER_PREFIX.sub("", line.text)
         # The Q:/A: page packs numbered methods into one line with double spaces between them.
-        for part in re.split(r"\s{2,}(?=Method \d)", line):
-            current.lines.append(_BULLET.sub("", part).strip())
+        for part in re.split(r"\s+(?=Method \d)", text):
+            current.lines.append(Line(part.strip(), line.indent, line.bullet))
     # A trailing paragraph with no question of its own belongs to the last answer already.
-    return [d for d in drafts if d.answer]
+    return [d for d in drafts if d.has_content()]
 
 
-def parse_passages(name: str, text: str, config: dict[str, Any], max_chars: int = 1200) -> list[Draft]:
+def parse_passages(rules: DocRules, lines: list[Line], max_chars: int = 1200) -> list[Draft]:
     """Cut a prose document into passages of whole paragraphs, each titled by its first sentence."""
-    paragraphs: list[str] = []
-    for _indent, raw_line in _raw_lines(text, config):
-        line = _AD_PREFIX.sub("", raw_line).strip()
-        if not line or is_chrome(line) or line == config.get("title"):
+    config = rules.config
+    paragraphs: list[list[Line]] = []
+    for line in lines:
+        text = line.text
+        if not text or text == rules.title:
             continue
-        if raw_line.startswith(("•", "●")):
-            line = "- " + _BULLET.sub("", line)
-        if paragraphs and (line.startswith("- ") or paragraphs[-1].endswith(":")):
-            paragraphs[-1] += "\n" + line
+        is_item = line.bullet
+        if paragraphs and (is_item or paragraphs[-1][-1].text.endswith(":")):
+            paragraphs[-1].append(line)
         else:
-            paragraphs.append(line)
-    groups: list[list[str]] = []
+            paragraphs.append([line])
+    groups: list[list[list[Line]]] = []
     for paragraph in paragraphs:
-        if groups and sum(len(p) for p in groups[-1]) + len(paragraph) <= max_chars:
+        size = sum(len(line.text) for p in groups[-1] for line in p) if groups else 0
+        if groups and size + sum(len(line.text) for line in paragraph) <= max_chars:
             groups[-1].append(paragraph)
         else:
             groups.append([paragraph])
     drafts = []
     for group in groups:
-        title = f"{config['title']}: {_first_sentence(group[0])}"
+        title = f"{rules.title}: {_first_sentence(group[0][0].text)}"
+        body: list[Line] = []
+        for paragraph in group:
+            body.extend(paragraph)
+            body.append(Line(""))
         drafts.append(
             Draft(
                 title=title,
-                source=name,
+                source=rules.name,
                 category=config.get("category"),
-                lines=["\n\n".join(group)],
+                lines=body,
                 kind="passage",
                 id_prefix=str(config.get("id_prefix", "")),
             )
         )
     return drafts
-
-
-def strip_numbering(title: str) -> str:
-    return _TITLE_NUMBER.sub("", title)
 
 
 def _first_sentence(text: str, max_len: int = 90) -> str:
@@ -334,216 +377,270 @@ def _first_sentence(text: str, max_len: int = 90) -> str:
 PARSERS = {"faq": parse_faq, "qa": parse_qa, "passages": parse_passages}
 
 
-# --- merging near-duplicates ------------------------------------------------------------------
+# --- articles the page states but does not lay out as a question ------------------------------
 
 
-def _tokens(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
+def extra_articles(rules: DocRules, text: str) -> list[tuple[Draft, tuple[Section, ...]]]:
+    """Articles assembled from lines of the page that no question heads, e.g. the customer-care
+    numbers in the page footer. Every cell is a line (or a quote) found in the document."""
+    everything = read_lines(text, rules, whole=True)
+    plain = "\n".join(line.text for line in everything)
+    out: list[tuple[Draft, tuple[Section, ...]]] = []
+    for spec in rules.config.get("extra_articles") or ():
+        where = f"{rules.name}: extra article {spec['title']!r}"
+        rows: list[Row] = []
+        for row in spec["rows"]:
+            if "line" in row:
+                matches = [line.text for line in everything if line.text == row["line"]]
+                if not matches:
+                    raise SupportbotError(f"{where}: line {row['line']!r} is not in the document")
+                key, _, value = matches[0].partition(": ")
+                rows.append(Row(key=f"{row['key']} ({key})", cells=(value,)))
+            else:
+                quote = str(row["quote"])
+                if quote not in plain:
+                    raise SupportbotError(f"{where}: {quote!r} is not in the document")
+                rows.append(Row(key=str(row["key"]), cells=(quote,)))
+        blocks: list[Block] = []
+        if spec.get("intro"):
+            intro = str(spec["intro"])
+            if intro not in plain:
+                raise SupportbotError(f"{where}: {intro!r} is not in the document")
+            blocks.append(Block("paragraph", text=intro))
+        blocks.append(Block("table", rows=tuple(rows)))
+        draft = Draft(title=str(spec["title"]), source=rules.name, category=spec.get("category"))
+        draft.aliases.extend(str(a) for a in spec.get("aliases") or ())
+        out.append((draft, (Section("", tuple(blocks)),)))
+    return out
 
 
-def _similar_answers(a: str, b: str) -> bool:
-    ta, tb = _tokens(a), _tokens(b)
-    if min(len(ta), len(tb)) < 8:
-        return a.strip() == b.strip()
-    return len(ta & tb) / len(ta | tb) >= 0.8
+# --- merging copies of one question -----------------------------------------------------------
 
 
-# What a question is about; two questions about different ones are never merged.
-TOPIC_WORDS = {
-    "order",
-    "refund",
-    "dispute",
-    "coupon",
-    "coupons",
-    "parcel",
-    "package",
-    "feedback",
-    "seller",
-    "account",
-    "payment",
-    "return",
-    "price",
-    "coins",
-    "email",
-    "birthday",
-    "product",
-    # what the buyer wants to do with it: "get coupons" and "use a coupon" are different questions
-    "use",
-    "get",
-    "change",
-    "cancel",
-    "track",
-    "find",
-    "leave",
-    "contact",
-    "open",
-    "extend",
-    "stop",
-    "confirm",
-    "pay",
-}
+def normalise_question(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    for short, long in (("haven't", "have not"), ("can't", "cannot"), ("don't", "do not"), ("i'm", "i am")):
+        text = text.replace(short, long)
+    return " ".join(re.findall(r"[a-z0-9%]+", text))
 
 
-def _answer_overlap(a: str, b: str) -> float:
-    ta, tb = _tokens(a), _tokens(b)
-    return len(ta & tb) / max(1, len(ta | tb))
-
-
-def _same_question(title_a: str, answer_a: str, title_b: str, answer_b: str) -> bool:
-    """Same wording, or close wording with answers on the same subject.
-
-    Close wording alone is not enough: "I have not received my order" and "... my refund" differ
-    by one word and are different questions.
-    """
-    na, nb = normalise_question(title_a), normalise_question(title_b)
-    if na == nb:
-        return True
-    topics_a, topics_b = set(na.split()) & TOPIC_WORDS, set(nb.split()) & TOPIC_WORDS
-    if not (topics_a <= topics_b or topics_b <= topics_a):
-        return False
-    ratio = SequenceMatcher(None, na, nb).ratio()
-    return ratio >= 0.75 and _answer_overlap(answer_a, answer_b) >= 0.1
-
-
-def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+|\n+", text)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _disagreements(primary: str, other: str) -> list[str]:
-    """Sentences of ``other`` stating a number that ``primary`` does not state (e.g. 3-15 days)."""
-    primary_numbers = set(re.findall(r"\d+(?:\s*-\s*\d+)?", primary))
-    found = []
-    for sentence in _sentences(other):
-        numbers = set(re.findall(r"\d+(?:\s*-\s*\d+)?", sentence))
-        if re.search(r"\b(days?|hours?|%|\$)", sentence) and numbers - primary_numbers:
-            found.append(sentence)
-    return found
+def _body_key(sections: tuple[Section, ...]) -> str:
+    return normalise_question(" ".join(s.plain_text() for s in sections))
 
 
 @dataclass
-class Merged:
+class Built:
     draft: Draft
+    sections: tuple[Section, ...]
+    platform: str | None
     sources: list[str]
-    aliases: list[str]
-    notes: list[str]
-    extra: list[tuple[str, str]]  # (source, answer) of copies worded differently
 
 
-def merge_drafts(drafts: list[Draft]) -> list[Merged]:
-    merged: list[Merged] = []
-    for draft in drafts:
-        target = None
-        if draft.kind == "faq":
-            for candidate in merged:
-                if candidate.draft.kind != "faq":
-                    continue
-                same_title = any(
-                    _same_question(draft.title, draft.answer, t, candidate.draft.answer)
-                    for t in [candidate.draft.title, *candidate.aliases]
-                )
-                if same_title or _similar_answers(draft.answer, candidate.draft.answer):
-                    target = candidate
-                    break
-        if target is None:
-            merged.append(Merged(draft, [draft.source], list(draft.aliases), [], []))
+def merge_same_platform(items: list[Built], alias_of: dict[str, str]) -> list[Built]:
+    """Copies of one question on one platform's pages become one article.
+
+    Same question wording, or the very same answer, on the same platform: the first copy stays,
+    the others add their wordings as aliases (and, from another document of that platform, the
+    sections it words differently). Pages of different platforms are never merged.
+    """
+    out: list[Built] = []
+    redirected = [item for item in items if item.draft.title in alias_of]
+    for item in items:
+        if item.draft.title in alias_of:
             continue
-        _absorb(target, draft)
-    return merged
+        target = None
+        for candidate in out:
+            if (
+                candidate.platform != item.platform
+                or candidate.draft.kind != "faq"
+                or item.draft.kind != "faq"
+            ):
+                continue
+            titles = {normalise_question(t) for t in (candidate.draft.title, *candidate.draft.aliases)}
+            same_title = normalise_question(item.draft.title) in titles
+            same_body = _body_key(candidate.sections) == _body_key(item.sections)
+            if same_title or same_body:
+                target = candidate
+                break
+        if target is None:
+            out.append(item)
+            continue
+        _add_wordings(target, item)
+        if item.draft.source != target.draft.source:
+            seen = {_body_key((s,)) for s in target.sections}
+            target.sections = target.sections + tuple(s for s in item.sections if _body_key((s,)) not in seen)
+    for item in redirected:
+        # The page put another question's answer under this heading (a scrape mix-up): the heading
+        # is a wording of the named article and its copied answer is dropped.
+        wanted = alias_of[item.draft.title]
+        target = next((c for c in out if c.platform == item.platform and c.draft.title == wanted), None)
+        if target is None:
+            raise SupportbotError(f"alias_of: no article {wanted!r} for {item.draft.title!r}")
+        _add_wordings(target, item)
+    return out
 
 
-def _absorb(target: Merged, draft: Draft) -> None:
-    if draft.source not in target.sources:
-        target.sources.append(draft.source)
-    for title in [draft.title, *draft.aliases]:
-        known = [target.draft.title, *target.aliases]
-        if all(normalise_question(title) != normalise_question(k) for k in known):
-            target.aliases.append(title)
-    if target.draft.category is None and draft.category is not None:
-        target.draft.category = draft.category
-    if draft.source == target.draft.source or _similar_answers(draft.answer, target.draft.answer):
-        if draft.source != target.draft.source:
-            for sentence in _disagreements(target.draft.answer, draft.answer):
-                target.notes.append(f"Another help page ({draft.source}) says: {sentence}")
-        return
-    # Same question, answered differently elsewhere: keep that answer too, with its source.
-    target.extra.append((draft.source, draft.answer))
-    for sentence in _disagreements(target.draft.answer, draft.answer):
-        target.notes.append(f"Another help page ({draft.source}) says: {sentence}")
+def _add_wordings(target: Built, item: Built) -> None:
+    known = {normalise_question(t) for t in (target.draft.title, *target.draft.aliases)}
+    for title in (item.draft.title, *item.draft.aliases):
+        if normalise_question(title) not in known:
+            target.draft.aliases.append(title)
+            known.add(normalise_question(title))
+    if item.draft.source not in target.sources:
+        target.sources.append(item.draft.source)
 
 
-def _category(merged: Merged) -> str:
-    if merged.draft.category:
-        return merged.draft.category
-    text = (merged.draft.title + " " + " ".join(merged.aliases)).lower()
+def _category(built: Built, by_title: dict[str, str]) -> str:
+    """The page section the question sits in; on pages without sections, the section the same
+    question has on another platform's page, else what the question is about."""
+    if built.draft.category:
+        return built.draft.category
+    for title in (built.draft.title, *built.draft.aliases):
+        if normalise_question(title) in by_title:
+            return by_title[normalise_question(title)]
+    text = (built.draft.title + " " + " ".join(built.draft.aliases)).lower()
     for keywords, category in KEYWORD_CATEGORIES:
         if any(k in text for k in keywords):
             return category
     return DEFAULT_CATEGORY
 
 
+def slugify(title: str, max_len: int = 72) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    text = text.replace("'", "").replace("’", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("-", 1)[0]
+    return slug or "article"
+
+
+def _validity(spec: dict[str, Any] | None, plain: str, where: str) -> Validity | None:
+    if not spec:
+        return None
+    validity = validity_from_dict(spec)
+    assert validity is not None
+    if normalise_question(validity.stated) not in normalise_question(plain):
+        raise SupportbotError(f"{where}: the validity statement is not in the article: {validity.stated!r}")
+    return validity
+
+
+def _check_fallbacks(article: Article) -> None:
+    """A table's advice for unknown keys must be the page's own words, found in the article."""
+    text = normalise_question(article.full_text())
+    for section in article.sections:
+        for block in section.blocks:
+            if block.fallback and normalise_question(block.fallback) not in text:
+                raise SupportbotError(
+                    f"{article.id}: table fallback is not the page's wording: {block.fallback!r}"
+                )
+
+
 def build_articles(raw_dir: Path, manifest: dict[str, Any]) -> list[Article]:
     sources = manifest.get("sources") or {}
-    drafts: list[Draft] = []
+    built: list[Built] = []
+    alias_of: dict[str, str] = {}
+    per_article: dict[str, dict[str, Any]] = {}
     for name in sorted(sources):
-        config = sources[name] or {}
+        rules = DocRules.from_config(name, sources[name] or {})
         path = raw_dir / name
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise SupportbotError(f"cannot read {path}: {exc.strerror or exc}") from None
-        parser = PARSERS.get(config.get("format", ""))
+        parser = PARSERS.get(rules.format)
         if parser is None:
-            raise SupportbotError(f"{name}: unknown format {config.get('format')!r} in sources.yaml")
-        drafts.extend(parser(name, text, config))
+            raise SupportbotError(f"{name}: unknown format {rules.format!r} in sources.yaml")
+        alias_of.update({str(k): str(v) for k, v in (rules.config.get("alias_of") or {}).items()})
+        for title, spec in (rules.config.get("articles") or {}).items():
+            per_article[f"{rules.platform}|{title}"] = spec or {}
+        check_rules_match(text, rules)
+        for draft in parser(rules, read_lines(text, rules)):
+            inside = rules.article_rules
+            starts = per_article.get(f"{rules.platform}|{draft.title}", {}).get("section_starts")
+            if starts:
+                # A terms page: each numbered clause or "Article n" is a section of its own.
+                inside = replace(inside, section_starts=re.compile(str(starts)))
+            sections = build_sections(draft.lines, inside, f"{name}: {draft.title!r}")
+            if not sections:
+                continue
+            built.append(Built(draft, sections, rules.platform, [name]))
+        for draft, sections in extra_articles(rules, text):
+            built.append(Built(draft, sections, rules.platform, [name]))
 
     articles: list[Article] = []
     used: set[str] = set()
-    for item in merge_drafts(drafts):
+    merged = merge_same_platform(built, alias_of)
+    by_title = {
+        normalise_question(t): item.draft.category
+        for item in merged
+        if item.draft.category
+        for t in (item.draft.title, *item.draft.aliases)
+    }
+    for item in merged:
         draft = item.draft
-        answer = draft.answer
-        for source, other in item.extra:
-            answer += f"\n\nAs another help page ({source}) puts it:\n{other}"
         base = slugify(draft.title)
         if draft.id_prefix:
             base = f"{draft.id_prefix}-{slugify(draft.title.split(': ', 1)[-1], 56)}"
+        if base in used and item.platform:
+            # The same question on another platform's page: its own article, named by platform.
+            base = f"{base}-{slugify(item.platform)}"
         article_id, n = base, 2
         while article_id in used:
             article_id, n = f"{base}-{n}", n + 1
         used.add(article_id)
-        articles.append(
-            Article(
-                id=article_id,
-                title=draft.title,
-                answer=answer,
-                category=_category(item),
-                sources=tuple(item.sources),
-                kind=draft.kind,
-                aliases=tuple(item.aliases),
-                notes=tuple(dict.fromkeys(item.notes)),
-            )
+        spec = per_article.get(f"{item.platform}|{draft.title}", {})
+        article = Article(
+            id=article_id,
+            title=str(spec.get("title") or draft.title),
+            category=str(spec.get("category") or _category(item, by_title)),
+            sources=tuple(item.sources),
+            kind=draft.kind,
+            aliases=tuple(dict.fromkeys(a for a in draft.aliases if a != draft.title)),
+            platform=item.platform,
+            sections=item.sections,
         )
+        if spec.get("title"):
+            article = replace(article, aliases=tuple(dict.fromkeys((draft.title, *article.aliases))))
+        validity = _validity(spec.get("validity"), article.full_text(), article_id)
+        if validity is not None:
+            article = replace(article, validity=validity)
+        _check_fallbacks(article)
+        articles.append(article)
+    unknown = set(per_article) - {f"{a.platform}|{t}" for a in articles for t in (a.title, *a.aliases)}
+    if unknown:
+        raise SupportbotError(f"sources.yaml: rules for articles that do not exist: {sorted(unknown)}")
     return articles
 
 
+# --- what the coverage checks look for --------------------------------------------------------
+
+
 def question_headings(raw_dir: Path, manifest: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every question heading in the raw documents as (file, heading): what coverage checks."""
+    """Every question heading in the raw documents as (file, heading): what coverage checks.
+
+    Headings inside a page count too ("What's the dispute process ...?" under another question, the
+    numbered questions of a campaign or an FAQ block), with their list numbering removed."""
+    from bot.corpus.structure import _question
+
     found: list[tuple[str, str]] = []
     for name, config in sorted((manifest.get("sources") or {}).items()):
-        config = config or {}
+        rules = DocRules.from_config(name, config or {})
         text = (raw_dir / name).read_text(encoding="utf-8")
-        for indent, raw_line in _raw_lines(text, config):
-            line = _BULLET.sub("", raw_line).strip()
-            if is_chrome(line):
-                continue
-            match = _QA.match(line)
-            if config.get("format") == "qa" and match:
-                found.append((name, match.group(1).strip()))
-            elif config.get("format") == "faq" and (
-                _is_question_heading(line, indent, config) or line in config.get("subheadings", ())
-            ):
-                found.append((name, line))
+        for line in read_lines(text, rules):
+            if rules.format == "qa":
+                match = _QA.match(line.text)
+                if match:
+                    found.append((name, match.group(1).strip()))
+            elif rules.format == "faq":
+                question = _question(line.text)
+                if _is_question_heading(line, rules.config) or line.text in rules.article_rules.headings:
+                    found.append((name, strip_numbering(line.text)))
+                elif question is not None:
+                    found.append((name, question))
     return found
+
+
+# --- writing ----------------------------------------------------------------------------------
 
 
 def dump_articles(articles: list[Article]) -> str:
@@ -587,6 +684,5 @@ def ingest(faq_dir: Path, out: Path | None = None) -> list[Article]:
     manifest = load_manifest(faq_dir / "sources.yaml")
     articles = build_articles(faq_dir / "raw", manifest)
     target = out or faq_dir / "articles.yaml"
-    # Trailing whitespace in YAML block scalars would make the output depend on the dumper's style.
     target.write_text(dump_articles(articles), encoding="utf-8")
     return articles

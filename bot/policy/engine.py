@@ -45,7 +45,7 @@ ARTICLES: dict[str, str] = {
     "refund_timing": "when-will-i-get-my-refund",
     "refund_completed": "i-have-not-received-my-refund-what-can-i-do",
     "refund_arn": "what-is-arn",
-    "free_return": "what-does-free-return-mean",
+    "free_return": "whats-free-return-service",
 }
 
 CANCEL_IMMEDIATE = timedelta(days=7)

@@ -1,9 +1,11 @@
 """Hybrid FAQ search: MiniLM sentence embeddings in FAISS, blended with BM25 for exact tokens.
 
-Articles are cut into chunks (the question with its aliases, then windows of the answer) so that
-long articles (coupon terms, free-return rules) are found by any of their parts; an article scores
-as its best chunk. The index lives in ``models/faq/`` with the hash of the corpus it was built from,
-and is rebuilt whenever ``data/faq/articles.yaml`` changes.
+Articles are cut into chunks (the question with its aliases, then windows of each section) so
+that long articles (coupon terms, free-return rules) are found by any of their parts; an article
+scores as its best chunk, and a result says which section matched best so an answer can lead with
+it. Ended campaigns and notices are not offered (``Article.is_current`` on the injected clock's
+day) unless asked for. The index lives in ``models/faq/`` with the hash of the corpus it was built
+from, and is rebuilt whenever ``data/faq/articles.yaml`` changes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-INDEX_VERSION = 3
+INDEX_VERSION = 5
 # Weight of the dense (semantic) score; the rest is the saturated BM25 score.
 DENSE_WEIGHT = 0.9
 # Within the dense score: how much the question chunk counts against the best answer window.
@@ -54,6 +58,8 @@ CHUNK_OVERLAP = 20
 class SearchResult:
     article: Article
     score: float
+    # Heading of the section whose text matched best ("" = the article's opening or its question).
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     confident: bool
+    # Ended campaigns and notices that matched better than the best result offered: the buyer is
+    # probably asking about one ("when is GoGo Match"), and a channel can say it has ended.
+    ended: tuple[SearchResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `supportbot faq search` (``bot.schemas.search``, with each article's sources)."""
@@ -87,21 +96,48 @@ def clean_query(query: str) -> str:
     return text
 
 
-def chunk_texts(article: Article) -> list[str]:
-    """The question chunk first, then overlapping windows of the answer.
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    section: str  # heading of the section it comes from ("" = the article's question and opening)
+    head: bool  # a question chunk: the article's own, or a question heading inside it
+
+
+def section_chunks(article: Article) -> list[Chunk]:
+    """The question chunk first, then each question heading inside the article with the start of
+    its answer, then overlapping windows of each section (no window mixes two sections, and a hit
+    names the section it came from).
 
     Every chunk carries the page section and the question: "What is the campaign schedule?" means
     nothing without "GoGo Match", and a window of an answer is about the question it answers.
+    Question headings inside a page ("Who pays for the return shipping costs?") are questions
+    buyers ask, so they count as question chunks of their article.
     """
     head = " ".join(dict.fromkeys([article.title, *article.aliases]))
-    chunks = [f"{article.category}: {head} " + " ".join(article.answer.split()[:40])]
-    words = article.full_text().split()
+    chunks = [Chunk(f"{article.category}: {head} " + " ".join(article.full_text().split()[:40]), "", True)]
     step = CHUNK_WORDS - CHUNK_OVERLAP
-    for start in range(0, max(1, len(words) - CHUNK_OVERLAP), step):
-        window = " ".join(words[start : start + CHUNK_WORDS])
-        if window:
-            chunks.append(f"{article.category}: {article.title} {window}")
+    for section in article.sections:
+        words = section.plain_text(with_heading=False).split()
+        if not words:
+            continue
+        if section.heading.endswith("?"):
+            opening = " ".join(words[:40])
+            chunks.append(
+                Chunk(
+                    f"{article.category}: {article.title} {section.heading} {opening}", section.heading, True
+                )
+            )
+        label = " ".join(h for h in (section.parent, section.heading) if h)
+        prefix = f"{article.category}: {article.title}" + (f" {label}:" if label else "")
+        for start in range(0, max(1, len(words) - CHUNK_OVERLAP), step):
+            window = " ".join(words[start : start + CHUNK_WORDS])
+            if window:
+                chunks.append(Chunk(f"{prefix} {window}", section.heading, False))
     return chunks
+
+
+def chunk_texts(article: Article) -> list[str]:
+    return [chunk.text for chunk in section_chunks(article)]
 
 
 class Embedder:
@@ -147,24 +183,37 @@ class Searcher:
         index: Any,
         embedder: Any,
         threshold: float = CONFIDENCE_THRESHOLD,
+        chunk_sections: list[str] | None = None,
+        head_flags: list[bool] | None = None,
+        clock: Callable[[], date] = date.today,
     ) -> None:
         self.articles = articles
         self.chunk_articles = chunk_articles
         self.chunks = chunks
+        self.chunk_sections = chunk_sections or [""] * len(chunks)
+        self.clock = clock
         self.index = index
         self.embedder = embedder
         self.threshold = threshold
         self.bm25 = BM25(chunks)
         self.by_id = {a.id: a for a in articles}
         # chunk_texts puts each article's question chunk first
-        self.head_chunks = {i for i, a in enumerate(chunk_articles) if i == 0 or chunk_articles[i - 1] != a}
+        if head_flags is None:  # an index without flags has one question chunk first per article
+            head_flags = [i == 0 or chunk_articles[i - 1] != a for i, a in enumerate(chunk_articles)]
+        self.head_chunks = {i for i, flag in enumerate(head_flags) if flag}
 
-    def search(self, query: str, k: int = 5) -> SearchResponse:
-        return self.search_batch([query], k)[0]
+    def search(self, query: str, k: int = 5, *, include_expired: bool = False) -> SearchResponse:
+        return self.search_batch([query], k, include_expired=include_expired)[0]
 
-    def search_batch(self, queries: list[str], k: int = 5) -> list[SearchResponse]:
+    def search_batch(
+        self, queries: list[str], k: int = 5, *, include_expired: bool = False
+    ) -> list[SearchResponse]:
+        """Best articles first. Ended campaigns and notices are left out for buyers; agents may
+        ask for them with ``include_expired``."""
         if k < 1:
             raise UsageError("k must be at least 1")
+        today = self.clock()
+        offered = [include_expired or article.is_current(today) for article in self.articles]
         cleaned = [clean_query(q) for q in queries]
         vectors = self.embedder.encode(cleaned)
         sims, ids = self.index.search(vectors, len(self.chunks))
@@ -172,38 +221,58 @@ class Searcher:
         for row, query in enumerate(cleaned):
             head = [0.0] * len(self.articles)
             body = [0.0] * len(self.articles)
+            best_section = [""] * len(self.articles)
+            head_section = [""] * len(self.articles)
             for sim, chunk in zip(sims[row], ids[row], strict=True):
                 if chunk < 0:
                     continue
                 a = self.chunk_articles[chunk]
-                target = head if chunk in self.head_chunks else body
-                target[a] = max(target[a], float(sim))
+                if chunk in self.head_chunks:
+                    if float(sim) > head[a]:
+                        head[a], head_section[a] = float(sim), self.chunk_sections[chunk]
+                elif float(sim) > body[a]:
+                    body[a], best_section[a] = float(sim), self.chunk_sections[chunk]
             lexical = [0.0] * len(self.articles)
             for chunk, s in enumerate(self.bm25.scores(query)):
                 a = self.chunk_articles[chunk]
                 lexical[a] = max(lexical[a], s)
-            scored = []
+            scored: list[SearchResult] = []
+            withheld: list[SearchResult] = []
             for a, article in enumerate(self.articles):
                 dense = HEAD_WEIGHT * head[a] + (1 - HEAD_WEIGHT) * max(body[a], head[a])
                 lex = lexical[a] / (lexical[a] + BM25_HALF)
                 score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lex
                 if article.kind == "passage":
                     score *= PASSAGE_FACTOR
-                scored.append(SearchResult(article, score))
+                # The section of the best matching chunk, question chunks included.
+                section = head_section[a] if head[a] >= body[a] else best_section[a]
+                (scored if offered[a] else withheld).append(SearchResult(article, score, section))
             scored.sort(key=lambda r: (-r.score, r.article.id))
             top = scored[:k]
-            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold))
+            best_score = top[0].score if top else 0.0
+            ended = tuple(
+                sorted(
+                    (r for r in withheld if r.score > best_score and r.score >= self.threshold),
+                    key=lambda r: (-r.score, r.article.id),
+                )[:k]
+            )
+            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold, ended))
         return out
 
-    def lexical_search(self, query: str, k: int = 5) -> list[SearchResult]:
+    def lexical_search(self, query: str, k: int = 5, *, include_expired: bool = False) -> list[SearchResult]:
         """BM25 alone: the baseline `supportbot eval retrieval` compares against."""
         query = clean_query(query)
+        today = self.clock()
         best = [0.0] * len(self.articles)
         for chunk, s in enumerate(self.bm25.scores(query)):
             a = self.chunk_articles[chunk]
             best[a] = max(best[a], s)
         ranked = sorted(
-            (SearchResult(article, best[i]) for i, article in enumerate(self.articles)),
+            (
+                SearchResult(article, best[i])
+                for i, article in enumerate(self.articles)
+                if include_expired or article.is_current(today)
+            ),
             key=lambda r: (-r.score, r.article.id),
         )
         return ranked[:k]
@@ -224,10 +293,14 @@ def build_index(settings: Settings, embedder: Any = None) -> dict[str, Any]:
     articles = load_articles(settings.articles_file)
     chunks: list[str] = []
     owners: list[int] = []
+    sections: list[str] = []
+    heads: list[bool] = []
     for i, article in enumerate(articles):
-        for text in chunk_texts(article):
-            chunks.append(text)
+        for chunk in section_chunks(article):
+            chunks.append(chunk.text)
             owners.append(i)
+            sections.append(chunk.section)
+            heads.append(chunk.head)
     embedder = embedder or get_embedder()
     vectors = embedder.encode(chunks)
     index = faiss.IndexFlatIP(vectors.shape[1])
@@ -239,7 +312,11 @@ def build_index(settings: Settings, embedder: Any = None) -> dict[str, Any]:
     try:
         faiss.write_index(index, str(staging / "index.faiss"))
         (staging / "chunks.json").write_text(
-            json.dumps({"articles": owners, "chunks": chunks}, ensure_ascii=False), encoding="utf-8"
+            json.dumps(
+                {"articles": owners, "chunks": chunks, "sections": sections, "heads": heads},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
         )
         meta = {
             "version": INDEX_VERSION,
@@ -278,8 +355,11 @@ def index_status(settings: Settings) -> str:
     return "ok"
 
 
-def load_searcher(settings: Settings, rebuild: bool = True, embedder: Any = None) -> Searcher:
-    """The searcher over the current corpus; a missing, stale or corrupt index is rebuilt."""
+def load_searcher(
+    settings: Settings, rebuild: bool = True, embedder: Any = None, clock: Callable[[], date] = date.today
+) -> Searcher:
+    """The searcher over the current corpus; a missing, stale or corrupt index is rebuilt.
+    ``clock`` gives the day that decides which dated articles are still current."""
     status = index_status(settings)
     if status != "ok":
         if not rebuild:
@@ -287,23 +367,34 @@ def load_searcher(settings: Settings, rebuild: bool = True, embedder: Any = None
         log.warning("FAQ index is %s; rebuilding it", status)
         build_index(settings, embedder)
     try:
-        return _open(settings, embedder)
+        return _open(settings, embedder, clock)
     except Exception as exc:  # a corrupt file that passed the cheap checks
         if not rebuild:
             raise SupportbotError(f"the FAQ index cannot be read ({exc}): run `supportbot index`") from None
         log.warning("FAQ index unreadable (%s); rebuilding it", exc)
         build_index(settings, embedder)
-        return _open(settings, embedder)
+        return _open(settings, embedder, clock)
 
 
-def _open(settings: Settings, embedder: Any) -> Searcher:
+def _open(settings: Settings, embedder: Any, clock: Callable[[], date]) -> Searcher:
     import faiss
 
     directory = index_dir(settings)
     articles = load_articles(settings.articles_file)
     data = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
     index = faiss.read_index(str(directory / "index.faiss"))
-    owners, chunks = data["articles"], data["chunks"]
+    owners, chunks, sections, heads = data["articles"], data["chunks"], data["sections"], data["heads"]
     if index.ntotal != len(chunks) or len(owners) != len(chunks) or max(owners) >= len(articles):
         raise ValueError("index and chunk list disagree")
-    return Searcher(articles, owners, chunks, index, embedder or get_embedder())
+    if len(sections) != len(chunks) or len(heads) != len(chunks):
+        raise ValueError("index and section list disagree")
+    return Searcher(
+        articles,
+        owners,
+        chunks,
+        index,
+        embedder or get_embedder(),
+        chunk_sections=sections,
+        head_flags=heads,
+        clock=clock,
+    )

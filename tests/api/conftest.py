@@ -53,10 +53,10 @@ ARTICLES = [
     Article(
         id="open-a-dispute",
         title="How do I open a dispute?",
-        answer="Open a dispute from the order page once the delivery deadline has passed.",
+        answer="Open a dispute from the order page once the delivery deadline has passed.\n\n"
+        "Some sellers answer within 5 days.",
         category="disputes",
         sources=("disputes.md",),
-        notes=("disputes.md: some sellers answer within 5 days.",),
     ),
     Article(
         id="return-an-item",

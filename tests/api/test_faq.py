@@ -19,10 +19,10 @@ def test_search_returns_ranked_articles_with_scores(gateway: Any) -> None:
     assert isinstance(body["confident"], bool)
 
 
-def test_search_answers_include_the_notes_on_disagreeing_sources(gateway: Any) -> None:
+def test_search_answers_carry_the_whole_article(gateway: Any) -> None:
     body = gateway.client.get("/v1/faq/search", params={"q": "open a dispute", "k": 1}).json()
     assert body["results"][0]["id"] == "open-a-dispute"
-    assert "some sellers answer within 5 days" in body["results"][0]["answer"]
+    assert "Some sellers answer within 5 days." in body["results"][0]["answer"]
 
 
 def test_search_refuses_bad_parameters(gateway: Any) -> None:

@@ -59,7 +59,8 @@ def _check_patterns(where: str, item: dict[str, Any], key: str, required: bool) 
         return
     assert isinstance(patterns, list), f"{where}: `{key}` must be a list of regexes"
     for pattern in patterns:
-        assert isinstance(pattern, str) and pattern, f"{where}: empty {key} pattern"
+        assert isinstance(pattern, str), f"{where}: {key} pattern is not text"
+        assert pattern, f"{where}: empty {key} pattern"
         try:
             re.compile(pattern, re.I | re.S)
         except re.error as exc:
@@ -72,11 +73,13 @@ def test_answer_sets_have_the_contract_shape(name: str, minimum: int) -> None:
     assert len(questions) >= minimum
     for n, item in enumerate(questions):
         where = f"{name} #{n}"
-        assert isinstance(item.get("q"), str) and item["q"].strip(), f"{where}: no question"
+        assert isinstance(item.get("q"), str), f"{where}: no question"
+        assert item["q"].strip(), f"{where}: empty question"
         _check_patterns(where, item, "expect", required=True)
         assert item["expect"], f"{where}: a question must expect at least one fact"
         _check_patterns(where, item, "forbid", required=False)
-        assert isinstance(item.get("topic"), str) and item["topic"], f"{where}: no topic"
+        assert isinstance(item.get("topic"), str), f"{where}: no topic"
+        assert item["topic"], f"{where}: empty topic"
         assert item.get("style") in STYLES, f"{where}: style {item.get('style')!r}"
 
 

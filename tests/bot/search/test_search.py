@@ -117,3 +117,23 @@ def test_faq_search_single_query_jsonl(monkeypatch, capsys, search_settings) -> 
     code, out = _run_cli(monkeypatch, capsys, search_settings, ["faq", "search", "CSC_7200021", "--jsonl"])
     assert code == 0
     assert json.loads(out.out)["results"][0]["id"] == "how-to-solve-payment-issues"
+
+
+def test_ended_campaigns_are_not_offered_to_buyers_unless_asked_for(search_settings) -> None:
+    from datetime import date
+
+    query = "GoGo Match game rewards"
+    now = load_searcher(search_settings, rebuild=False, clock=lambda: date(2026, 3, 2))
+    response = now.search(query, k=20)
+    assert "gogo-match" not in [r.article.id for r in response.results]
+    assert [r.article.id for r in response.ended][:1] == ["gogo-match"]  # so a reply can say it ended
+    assert now.search(query, k=1, include_expired=True).results[0].article.id == "gogo-match"
+    during = load_searcher(search_settings, rebuild=False, clock=lambda: date(2023, 3, 20))
+    assert during.search(query, k=1).results[0].article.id == "gogo-match"
+    assert not during.search(query, k=1).ended
+
+
+def test_a_result_names_the_section_that_matched(searcher) -> None:
+    best = searcher.search("free return: who pays for the return shipping costs", k=1).results[0]
+    assert best.article.id == "whats-free-return-service"
+    assert best.section == "Who pays for the return shipping costs?"

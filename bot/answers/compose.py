@@ -1,0 +1,366 @@
+"""Compose a chat-sized answer from an article: the part that answers, then where it comes from.
+
+A reply leads with what the question asks for (the row for a named error code, payment method,
+country or carrier; the section the question is about; else the article's opening), packed into a
+budget of whole sentences, list items and table rows, and keeps the rest for "MORE". It returns
+data (``Answer``); ``bot.answers.render`` writes it for a channel.
+
+Budget: 600 characters of lead. A WhatsApp bubble shows about 35 characters a line, so 600 is one
+phone screen (about 17 lines) with the heading and the source line; the longest single row or step
+in the help center (payment codes, post offices) fits, and the Twilio WhatsApp limit of 1,600
+characters is never near. docs/corpus.md gives how many sections fit whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.answers.match import (
+    Named,
+    best_section,
+    code_table,
+    codes_in,
+    named_rows,
+    rows_with_code,
+    section_by_heading,
+)
+from bot.answers.model import DEFAULT_BUDGET, Answer
+from bot.answers.render import validity_note
+from bot.corpus import Article, Block, Row, Section
+
+# "e.g." / "Sep. 1st" / "No." do not end a sentence.
+_ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "no", "mar", "sep", "sept", "jan", "feb", "apr", "jun", "jul", "aug",
+                  "oct", "nov", "dec", "mr", "mrs", "ms", "dr", "st", "u.s", "approx"}  # fmt: skip
+_BOUNDARY = re.compile(r"[.!?][\"”’)]?(?=\s+[A-Z0-9\"“‘(])")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, not at abbreviations ("Sep. 1st") or list labels ("1.")."""
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        piece = text[start : match.end()]
+        word = re.search(r"([A-Za-z][A-Za-z.]*)[.!?][\"”’)]?$", piece)
+        if match.group().startswith(".") and word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        if re.fullmatch(r"\s*(?:\d+|[a-z])[.)]", piece):
+            continue
+        out.append(piece.strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+# --- atoms: the units a reply is cut between ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Atom:
+    section: int
+    block: int
+    index: int  # sentence of a paragraph, item of steps or a list, row of a table
+    text: str
+
+
+def _atoms_of(block: Block, s: int, b: int) -> list[_Atom]:
+    if block.kind == "paragraph":
+        return [_Atom(s, b, i, t) for i, t in enumerate(sentences(block.text))]
+    if block.kind in ("steps", "list"):
+        return [_Atom(s, b, i, t) for i, t in enumerate(block.items)]
+    return [_Atom(s, b, i, row.text()) for i, row in enumerate(block.rows)]
+
+
+@dataclass
+class _Picked:
+    """Which atoms of which blocks are in the lead; ``first`` is the section the lead starts in."""
+
+    article: Article
+    first: int
+    chosen: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.chosen.values())
+
+    def add(self, atom: _Atom) -> None:
+        self.chosen.setdefault((atom.section, atom.block), []).append(atom.index)
+
+    def remove(self, atom: _Atom) -> None:
+        key = (atom.section, atom.block)
+        self.chosen[key].remove(atom.index)
+        if not self.chosen[key]:
+            del self.chosen[key]
+
+    def blocks(self) -> tuple[Block, ...]:
+        """The lead in article order; a later section taken in shows its heading inside the lead."""
+        out: list[Block] = []
+        shown = {self.first}
+        for (s, b), idx in sorted(self.chosen.items()):
+            heading = self.article.sections[s].heading
+            if s not in shown:
+                shown.add(s)
+                if heading:
+                    out.append(
+                        Block(
+                            "paragraph", text=heading if heading.endswith(("?", ":", ".")) else heading + ":"
+                        )
+                    )
+            out.append(_subset(self.article.sections[s].blocks[b], idx))
+        return tuple(out)
+
+    def rest(self) -> tuple[Section, ...]:
+        out = []
+        for s, section in enumerate(self.article.sections):
+            blocks = []
+            for b, block in enumerate(section.blocks):
+                taken = self.chosen.get((s, b), [])
+                left = [i for i in range(_size(block)) if i not in taken]
+                if not left:
+                    continue
+                if block.kind == "steps" and taken and left != list(range(left[0], _size(block))):
+                    left = list(range(_size(block)))  # a numbered run is not broken into pieces
+                blocks.append(_subset(block, left))
+            out.append(Section(section.heading, tuple(blocks), section.parent))
+        return tuple(_without_orphan_parents(out))
+
+
+def _without_orphan_parents(sections: list[Section]) -> list[Section]:
+    """A heading with nothing left under it stays only as the parent of a section still there."""
+    parents = {s.parent for s in sections if s.blocks}
+    return [s for s in sections if s.blocks or (s.heading and s.heading in parents)]
+
+
+def _size(block: Block) -> int:
+    if block.kind == "paragraph":
+        return len(sentences(block.text))
+    return len(block.items) if block.kind in ("steps", "list") else len(block.rows)
+
+
+def _subset(block: Block, indexes: list[int]) -> Block:
+    indexes = sorted(indexes)
+    if block.kind == "paragraph":
+        parts = sentences(block.text)
+        return Block("paragraph", text=" ".join(parts[i] for i in indexes))
+    if block.kind in ("steps", "list"):
+        start = block.start + indexes[0] if block.kind == "steps" else 1
+        return Block(block.kind, items=tuple(block.items[i] for i in indexes), start=start)
+    rows: tuple[Row, ...] = tuple(block.rows[i] for i in indexes)
+    return Block("table", rows=rows, caption=block.caption, fallback=block.fallback)
+
+
+def _pack(atoms: list[_Atom], budget: int, heading: str, picked: _Picked, must: int = 1) -> _Picked:
+    """Whole atoms in order while the lead fits the budget. The first ``must`` atoms always go in:
+    a single sentence or row longer than the budget is never cut, only sent alone."""
+    last: _Atom | None = None
+    for n, atom in enumerate(atoms):
+        picked.add(atom)
+        text = "\n".join([heading, *(b.plain_text() for b in picked.blocks())]).strip()
+        if n >= must and len(text) > budget:
+            picked.remove(atom)
+            # "... as below to solve the problem:" without what is below promises nothing: it
+            # goes to the rest with what it introduces.
+            if last is not None and last.text.endswith(":") and n > must and picked.count() > 1:
+                picked.remove(last)
+            break
+        last = atom
+    return picked
+
+
+def _section_atoms(article: Article, s: int) -> list[_Atom]:
+    return [a for b, block in enumerate(article.sections[s].blocks) for a in _atoms_of(block, s, b)]
+
+
+def _following_atoms(article: Article, start: int) -> list[_Atom]:
+    return [a for s in range(start, len(article.sections)) for a in _section_atoms(article, s)]
+
+
+# --- composing ----------------------------------------------------------------------------------
+
+
+def compose(
+    article: Article,
+    question: str,
+    *,
+    section: str | None = None,
+    budget: int = DEFAULT_BUDGET,
+    today: date | None = None,
+) -> Answer:
+    """The answer to ``question`` from ``article``.
+
+    ``section`` is the heading the search matched, if it knows (a strong hint, weighed with the
+    question's own words); ``today`` marks an ended campaign
+    as such (search already keeps those from buyers; agents may still open them).
+    """
+    expired = bool(article.validity and today is not None and not article.is_current(today))
+    # The note on dated content shares the bubble with the lead.
+    note = validity_note(article.validity, expired)
+    budget_for_lead = budget - (len(note) + 1 if note else 0)
+    base: dict[str, Any] = {
+        "article_id": article.id,
+        "source_title": article.title,
+        "platform": article.platform,
+        "validity": article.validity,
+        "expired": expired,
+        "budget": budget,
+    }
+
+    room = budget_for_lead
+    for code in codes_in(question):
+        hit = rows_with_code(article, code)
+        if hit is not None:
+            return _from_rows(article, hit, room, "row", base)
+        table = code_table(article, code)
+        if table is not None:
+            return _missing(article, code, table, room, base)
+
+    named = named_rows(article, question)
+    if named is not None:
+        return _from_rows(
+            article, named, room, "row" if _block(article, named).kind == "table" else "entry", base
+        )
+
+    hint = section_by_heading(article, section) if section else None
+    chosen = best_section(article, question, hint)
+    if chosen is not None and article.sections[chosen].blocks:
+        return _from_section(article, chosen, room, base)
+    return _opening(article, room, base)
+
+
+def _block(article: Article, named: Named) -> Block:
+    return article.sections[named.section].blocks[named.block]
+
+
+def _heading_of(article: Article, s: int) -> tuple[str, str]:
+    section = article.sections[s]
+    return section.heading, section.parent
+
+
+def _shown_heading(heading: str, parent: str) -> str:
+    """The heading line as the renderer shows it, counted in the budget."""
+    return " — ".join(h for h in (parent, heading) if h)
+
+
+def _from_rows(article: Article, named: Named, budget: int, matched: str, base: dict) -> Answer:
+    block = _block(article, named)
+    heading, parent = _heading_of(article, named.section)
+    picked = _Picked(article, named.section)
+    if block.kind == "list" and named.block > 0:
+        # A list of names reads only with the sentence that introduces it ("... refer to the
+        # Original Account of the Payment:").
+        intro = article.sections[named.section].blocks[named.block - 1]
+        if intro.kind == "paragraph" and intro.text.endswith(":"):
+            for atom in _atoms_of(intro, named.section, named.block - 1)[-1:]:
+                picked.add(atom)
+    atoms = [a for a in _atoms_of(block, named.section, named.block) if a.index in named.indexes]
+    picked = _pack(atoms, budget, _shown_heading(heading, parent), picked)
+    if block.kind == "list" and picked.count() == len(atoms):
+        # Without an introduction, the sentence after a list of names says what the list is
+        # ("If you are in other countries: Sorry that we do only support above 16 countries").
+        after = article.sections[named.section].blocks[named.block + 1 : named.block + 2]
+        if after and after[0].kind == "paragraph" and not _intro_taken(picked, named):
+            picked = _pack(
+                _atoms_of(after[0], named.section, named.block + 1)[:1],
+                budget,
+                _shown_heading(heading, parent),
+                picked,
+                must=0,
+            )
+    return Answer(
+        lead=picked.blocks(), heading=heading, parent=parent, rest=picked.rest(), matched=matched, **base
+    )
+
+
+def _intro_taken(picked: _Picked, named: Named) -> bool:
+    return (named.section, named.block - 1) in picked.chosen
+
+
+def _missing(article: Article, code: str, where: tuple[int, int], budget: int, base: dict) -> Answer:
+    s, b = where
+    table = article.sections[s].blocks[b]
+    heading, parent = _heading_of(article, s)
+    if table.fallback:
+        advice = table.fallback[:1].upper() + table.fallback[1:]
+        return Answer(
+            lead=(Block("paragraph", text=advice),),
+            heading=heading,
+            parent=parent,
+            rest=article.sections,
+            matched="missing",
+            missing_key=code,
+            **base,
+        )
+    picked = _pack(_section_atoms(article, s), budget, _shown_heading(heading, parent), _Picked(article, s))
+    return Answer(
+        lead=picked.blocks(),
+        heading=heading,
+        parent=parent,
+        rest=picked.rest(),
+        matched="missing",
+        missing_key=code,
+        **base,
+    )
+
+
+def _from_section(article: Article, s: int, budget: int, base: dict) -> Answer:
+    heading, parent = _heading_of(article, s)
+    shown = _shown_heading(heading, parent)
+    picked = _pack(_section_atoms(article, s), budget, shown, _Picked(article, s))
+    if _ends_with_colon(picked.blocks()):
+        # "... you can:" promises what follows: carry on into the next section while it fits.
+        picked = _pack(_following_atoms(article, s + 1), budget, shown, picked, must=0)
+    return Answer(
+        lead=picked.blocks(), heading=heading, parent=parent, rest=picked.rest(), matched="section", **base
+    )
+
+
+def _opening(article: Article, budget: int, base: dict) -> Answer:
+    first = next((s for s, section in enumerate(article.sections) if section.blocks), 0)
+    heading, parent = _heading_of(article, first)
+    picked = _pack(
+        _following_atoms(article, first), budget, _shown_heading(heading, parent), _Picked(article, first)
+    )
+    return Answer(
+        lead=picked.blocks(), heading=heading, parent=parent, rest=picked.rest(), matched="opening", **base
+    )
+
+
+def _ends_with_colon(blocks: tuple[Block, ...]) -> bool:
+    return bool(blocks) and blocks[-1].kind == "paragraph" and blocks[-1].text.endswith(":")
+
+
+def more(answer: Answer, article: Article) -> Answer | None:
+    """The next bubble of the same article after ``answer`` (for "MORE"), or None when nothing is
+    left. Built from ``answer.rest`` so it continues exactly where the lead stopped."""
+    if not answer.rest:
+        return None
+    rest_article = Article(
+        id=article.id,
+        title=article.title,
+        category=article.category,
+        sources=article.sources,
+        kind=article.kind,
+        platform=article.platform,
+        sections=answer.rest,
+        validity=article.validity,
+    )
+    base: dict[str, Any] = {
+        "article_id": article.id,
+        "source_title": article.title,
+        "platform": article.platform,
+        "validity": article.validity,
+        "expired": answer.expired,
+        "budget": answer.budget,
+    }
+    page = _opening(rest_article, answer.budget, base)
+    return Answer(
+        lead=page.lead,
+        heading=page.heading,
+        parent=page.parent,
+        rest=page.rest,
+        matched="more",
+        **base,
+    )
