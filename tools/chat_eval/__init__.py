@@ -1,6 +1,6 @@
 """`supportbot eval answers` and `supportbot eval dialogs`: the whole assistant, graded on facts.
 
-Questions and conversations (``data/eval/``, format in the modules below) go through the real
+Questions and conversations (``eval/``, format in the modules below) go through the real
 assistant, either a running gateway (``--url``) or an action server and a Rasa server this
 package starts for the run; each reply is graded on the facts it must (and must not) contain.
 

@@ -31,18 +31,18 @@ if TYPE_CHECKING:
 
 SPLITS = ("dev", "heldout", "all")
 HELDOUT = "heldout"
-EVAL_DIR = Path("data/eval")
+EVAL_DIR = Path("eval")
 KINDS = {
     "answers": (
         "Ask the whole assistant single buyer questions and grade the facts in its replies.",
-        "Sends every question of data/eval/answers_<split>.yaml as a new conversation through Rasa, "
+        "Sends every question of eval/answers_<split>.yaml as a new conversation through Rasa, "
         "the actions and the help-center search, and reports the share answered correctly (all "
         "expect patterns, no forbid pattern), the fallback rate and the latency per turn, by topic "
         "and style. Held-out results are figures only unless --show-failures.",
     ),
     "dialogs": (
         "Play multi-turn conversations through the whole assistant and grade every turn.",
-        "Plays every dialog of data/eval/dialogs_<split>.yaml turn by turn in one conversation "
+        "Plays every dialog of eval/dialogs_<split>.yaml turn by turn in one conversation "
         "(choose: clicks the first button whose title matches), and reports the share of dialogs "
         "with every turn correct, the share of correct turns, the fallback rate and the latency "
         "per turn, by pattern. Held-out results are figures only unless --show-failures.",
@@ -67,7 +67,7 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
         parser.add_argument(
             "--split",
             choices=SPLITS,
-            help=f"which data/eval/{kind}_<split>.yaml to run; all runs dev then heldout (default dev)",
+            help=f"which eval/{kind}_<split>.yaml to run; all runs dev then heldout (default dev)",
         )
         parser.add_argument(
             "--file",

@@ -3,14 +3,14 @@
 Format (docs/benchmarks.md, "Answers and dialogs, end to end"):
 
 ```yaml
-questions:                       # data/eval/answers_{dev,heldout}.yaml
+questions:                       # eval/answers_{dev,heldout}.yaml
   - q: "how long does a refund to my credit card take"
     expect: ['3\\s*[-–to]+\\s*15 business days']   # every pattern must match the reply
     forbid: ['sign in']                            # optional: no pattern may match
     topic: refund                                  # optional label for the report
     style: terse                                   # optional, one of STYLES
     customer: C1001                                # optional: the buyer is signed in
-dialogs:                         # data/eval/dialogs_{dev,heldout}.yaml
+dialogs:                         # eval/dialogs_{dev,heldout}.yaml
   - id: dispute-then-paypal
     pattern: follow-up           # one of PATTERNS
     customer: null
@@ -19,12 +19,14 @@ dialogs:                         # data/eval/dialogs_{dev,heldout}.yaml
         expect: ['11th day']
       - choose: 'not arrived'    # click the first button whose title matches
         expect: [...]
+      - user: "thanks"
+        expect: []               # no fact due: the turn fails only if nothing is said
 ```
 
 Patterns are Python regexes matched case-insensitively across lines (``re.I | re.S``). Every
 mistake is a ``UsageError`` naming the file and the item, so a typo never turns into a silently
 wrong figure: unknown keys, a bad regex, a pattern that matches an empty reply (it could never
-fail), a question without ``expect``, a dialog turn that checks nothing.
+fail), a question without an ``expect`` pattern, a dialog turn without ``expect:``.
 """
 
 from __future__ import annotations
@@ -204,10 +206,9 @@ class _Reader:
                     f"{where}: a dialog cannot start with choose: (there is no button to click yet)"
                 )
             chooser = self.pattern(where, "choose", choose)
-        check = self.check(where, item)
-        if not check.expect and not check.forbid:
-            raise UsageError(f"{where}: needs expect: or forbid: (a turn that checks nothing can never fail)")
-        return DialogTurn(user=user, choose=chooser, check=check)
+        if "expect" not in item:
+            raise UsageError(f"{where}: expect: is required ([] when no fact is due, e.g. after a greeting)")
+        return DialogTurn(user=user, choose=chooser, check=self.check(where, item))
 
     def check(self, where: str, item: Mapping[str, Any]) -> Check:
         return Check(expect=self.patterns(where, item, "expect"), forbid=self.patterns(where, item, "forbid"))

@@ -307,11 +307,11 @@ def _print_turn_failure(turn: TurnResult, out: TextIO, indent: str = "  ") -> No
     if observation.intent or actions:
         print(f"{indent}intent    {observation.intent or '?'} -> {', '.join(actions) or '-'}", file=out)
     text = turn.text
-    if len(text) > _REPLY_CHARS:
-        text = text[:_REPLY_CHARS] + " …"
-    lines = text.splitlines() or ["(no reply)"]
-    if len(lines) > _REPLY_LINES:
-        lines = lines[:_REPLY_LINES] + ["…"]
+    lines = text[:_REPLY_CHARS].splitlines() or ["(no reply)"]
+    if len(text) > _REPLY_CHARS or len(lines) > _REPLY_LINES:
+        lines = lines[:_REPLY_LINES] + [
+            "… (cut here; --json PATH keeps the whole reply, which is what was graded)"
+        ]
     print(f"{indent}reply     | " + f"\n{indent}          | ".join(lines), file=out)
 
 

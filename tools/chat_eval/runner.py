@@ -168,6 +168,9 @@ class Runner:
         problem = None
         if observation.answered_by != "bot":
             problem = f"answered by {observation.answered_by}, not the bot"
+        elif not reply_text(observation.messages).strip():
+            # Even a turn where no fact is due (expect: []) needs an answer: silence is a failure.
+            problem = "the assistant replied nothing"
         return TurnResult(text, observation, grade(check, reply_text(observation.messages)), clicked, problem)
 
     def _progress(self, done: int, total: int) -> None:

@@ -85,7 +85,7 @@ def test_a_missing_split_file_exits_2(tmp_path: Path, monkeypatch: pytest.Monkey
         get_settings.cache_clear()
 
     assert code == 2
-    assert f"{tmp_path / 'data/eval/dialogs_heldout.yaml'} does not exist" in err
+    assert f"{tmp_path / 'eval/dialogs_heldout.yaml'} does not exist" in err
 
 
 @pytest.mark.parametrize(

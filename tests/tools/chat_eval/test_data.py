@@ -53,7 +53,10 @@ dialogs:
       - user: "When can I open a dispute?"
         expect: ['11th day']
       - choose: 'paypal'
+        expect: []
         forbid: ['sign in']
+      - user: "thanks"
+        expect: []
 """,
         "dialogs.yaml",
     )
@@ -61,9 +64,10 @@ dialogs:
     [dialog] = load_dialogs(path)
 
     assert dialog.id == "dispute-then-paypal" and dialog.pattern == "follow-up" and dialog.customer is None
-    first, second = dialog.turns
+    first, second, third = dialog.turns
     assert first.user == "When can I open a dispute?" and first.choose is None
     assert second.user is None and second.choose is not None and second.choose.search("PayPal")
+    assert third.check.expect == () and third.check.forbid == ()  # no fact due after a thank-you
 
 
 QUESTION_ERRORS = {
@@ -136,9 +140,9 @@ DIALOG_ERRORS = {
         "dialogs:\n  - id: a\n    pattern: mixed\n    turns:\n      - {choose: x, expect: [x]}\n",
         "turn 1: a dialog cannot start with choose:",
     ),
-    "checks-nothing": (
-        "dialogs:\n  - id: a\n    pattern: mixed\n    turns:\n      - {user: hi}\n",
-        "turn 1: needs expect: or forbid:",
+    "no-expect": (
+        "dialogs:\n  - id: a\n    pattern: mixed\n    turns:\n      - {user: hi, forbid: [x]}\n",
+        "turn 1: expect: is required ([] when no fact is due",
     ),
     "bad-choose-regex": (
         "dialogs:\n  - id: a\n    pattern: mixed\n    turns:\n      - {user: hi, expect: [x]}\n"

@@ -230,3 +230,31 @@ def test_gateway_messages_keep_data_and_source_as_the_payload() -> None:
         BotMessage("Order 1001", (), {"order_id": "1001"}),
         BotMessage("Answer", (Button("T", "P"),), {"source": {"id": "a"}}),
     )
+
+
+async def test_a_turn_with_no_fact_due_passes_on_any_reply_but_not_on_silence(tmp_path: Path) -> None:
+    dialogs = load_dialogs(
+        write(
+            tmp_path,
+            "dialogs.yaml",
+            """
+dialogs:
+  - id: thanks
+    pattern: mixed
+    turns:
+      - {user: "hello", expect: []}
+      - {user: "thanks", expect: []}
+""",
+        )
+    )
+    transport = ScriptedTransport(
+        [
+            ("hello", says("Hi! What can I do for you?", intent="greet")),
+            ("thanks", lambda _t, _c: TurnObservation((), 0.02, "thank", ("action_listen",))),
+        ]
+    )
+
+    [result] = await Runner(transport).dialogs(dialogs, "dev")
+
+    assert [turn.passed for turn in result.turns] == [True, False]
+    assert result.turns[1].problem == "the assistant replied nothing"
