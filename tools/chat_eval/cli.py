@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import SupportbotError, UsageError
 
@@ -189,7 +189,7 @@ def _load(kind: str, args: argparse.Namespace, settings: Settings) -> list[EvalF
 
 
 def _model(args: argparse.Namespace, settings: Settings) -> Path:
-    from bot.assistant.cli import model_file, model_is_current
+    from tools.train import model_file, model_is_current
 
     if args.model is not None:
         if not args.model.is_file():
@@ -214,9 +214,9 @@ def _via_local_stack(
     model: Path,
     timeout: float,
 ) -> list[list[Any]]:
-    from bot.assistant.cli import rasa_executable
     from tools.chat_eval.runner import RasaTransport, Runner
     from tools.chat_eval.stack import LocalStack, StackConfig
+    from tools.rasa import rasa_executable
 
     config = StackConfig(
         home=settings.home, model=model, rasa=rasa_executable(), start_timeout=args.start_timeout
@@ -297,7 +297,7 @@ def _print(kind: str, summary: dict[str, Any], results: list[Any], show: bool) -
         report.print_dialogs(summary, results, show_failures=show, out=sys.stdout)
 
 
-def _unknown_customers(kind: str, files: list[EvalFile], known: set[str]) -> Optional[str]:
+def _unknown_customers(kind: str, files: list[EvalFile], known: set[str]) -> str | None:
     """A sentence naming items whose customer is not a demo customer (their orders are not in the store)."""
     problems = []
     for file in files:
@@ -315,7 +315,7 @@ def _normalised(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _fingerprint(item: Union[Question, Dialog]) -> str:
+def _fingerprint(item: Question | Dialog) -> str:
     if hasattr(item, "turns"):
         return " | ".join(_normalised(turn.user or "") for turn in item.turns)
     return _normalised(item.text)

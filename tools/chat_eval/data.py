@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from bot.errors import UsageError
 
@@ -64,17 +64,17 @@ class Question:
     number: int  # 1-based position in its file, how reports name it
     text: str
     check: Check
-    topic: Optional[str] = None
-    style: Optional[str] = None
-    customer: Optional[str] = None
+    topic: str | None = None
+    style: str | None = None
+    customer: str | None = None
 
 
 @dataclass(frozen=True)
 class DialogTurn:
     """Exactly one of ``user`` (a message) and ``choose`` (a button title pattern) is set."""
 
-    user: Optional[str]
-    choose: Optional[re.Pattern[str]]
+    user: str | None
+    choose: re.Pattern[str] | None
     check: Check
 
 
@@ -84,7 +84,7 @@ class Dialog:
     id: str
     pattern: str
     turns: tuple[DialogTurn, ...]
-    customer: Optional[str] = None
+    customer: str | None = None
 
 
 def load_questions(path: Path, *, reveal: bool = True) -> list[Question]:
@@ -236,7 +236,7 @@ class _Reader:
         return compiled
 
 
-def _label(where: str, item: Mapping[str, Any], key: str) -> Optional[str]:
+def _label(where: str, item: Mapping[str, Any], key: str) -> str | None:
     value = item.get(key)
     if value is None:
         return None
@@ -245,14 +245,14 @@ def _label(where: str, item: Mapping[str, Any], key: str) -> Optional[str]:
     return value.strip()
 
 
-def _choice(where: str, item: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> Optional[str]:
+def _choice(where: str, item: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str | None:
     value = _label(where, item, key)
     if value is not None and value not in allowed:
         raise UsageError(f"{where}: {key}: {value!r} is not one of {', '.join(allowed)}")
     return value
 
 
-def _customer(where: str, item: Mapping[str, Any]) -> Optional[str]:
+def _customer(where: str, item: Mapping[str, Any]) -> str | None:
     value = item.get("customer")
     if value is None:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from tools.chat_eval.data import Check
 
@@ -45,10 +45,10 @@ class TurnObservation:
 
     messages: tuple[BotMessage, ...]
     latency: float
-    intent: Optional[str] = None
+    intent: str | None = None
     actions: tuple[str, ...] = ()
     answered_by: str = "bot"
-    error: Optional[str] = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def grade(check: Check, text: str) -> Grade:
     )
 
 
-def choose_button(pattern: re.Pattern[str], messages: Sequence[BotMessage]) -> Optional[Button]:
+def choose_button(pattern: re.Pattern[str], messages: Sequence[BotMessage]) -> Button | None:
     """The first button, in the order shown, whose title matches ``pattern`` (a click sends its payload)."""
     for message in messages:
         for button in message.buttons:
@@ -87,7 +87,7 @@ def choose_button(pattern: re.Pattern[str], messages: Sequence[BotMessage]) -> O
     return None
 
 
-def fallback_kind(turn: TurnObservation) -> Optional[str]:
+def fallback_kind(turn: TurnObservation) -> str | None:
     """Why a turn counts as a fallback, or None when the assistant gave a real answer.
 
     The fallback rate is the share of turns for which this is not None. A turn is a fallback when
@@ -118,7 +118,7 @@ def fallback_kind(turn: TurnObservation) -> Optional[str]:
     return None
 
 
-def turn_from_tracker(tracker: Mapping[str, Any]) -> tuple[Optional[str], tuple[str, ...]]:
+def turn_from_tracker(tracker: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     """The latest message's intent and the actions run after the latest user message."""
     latest = tracker.get("latest_message") or {}
     intent = (latest.get("intent") or {}).get("name") if isinstance(latest, Mapping) else None

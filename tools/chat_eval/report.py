@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Optional, TextIO
+from typing import Any, TextIO
 
 from tools.chat_eval.runner import DialogResult, QuestionResult, TurnResult
 
@@ -22,7 +22,7 @@ _REPLY_LINES = 14
 _REPLY_CHARS = 1200
 
 
-def percentile_ms(seconds: Iterable[float], quantile: float) -> Optional[float]:
+def percentile_ms(seconds: Iterable[float], quantile: float) -> float | None:
     """Nearest rank, as `supportbot bench chat` reports: the value below which ``quantile`` of the turns fall."""
     values = sorted(value * 1000 for value in seconds)
     if not values:
@@ -110,7 +110,7 @@ def dialogs_summary(results: Sequence[DialogResult], *, split: str, path: str) -
 
 
 def _breakdown(
-    results: Sequence[QuestionResult], label: Callable[[QuestionResult], Optional[str]]
+    results: Sequence[QuestionResult], label: Callable[[QuestionResult], str | None]
 ) -> dict[str, dict[str, int]]:
     rows: dict[str, dict[str, int]] = {}
     for result in results:
@@ -309,8 +309,9 @@ def _print_turn_failure(turn: TurnResult, out: TextIO, indent: str = "  ") -> No
     text = turn.text
     lines = text[:_REPLY_CHARS].splitlines() or ["(no reply)"]
     if len(text) > _REPLY_CHARS or len(lines) > _REPLY_LINES:
-        lines = lines[:_REPLY_LINES] + [
-            "… (cut here; --json PATH keeps the whole reply, which is what was graded)"
+        lines = [
+            *lines[:_REPLY_LINES],
+            "… (cut here; --json PATH keeps the whole reply, which is what was graded)",
         ]
     print(f"{indent}reply     | " + f"\n{indent}          | ".join(lines), file=out)
 

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from bot.errors import SupportbotError
 from tools.chat_eval.data import Check, Dialog, Question
@@ -38,25 +38,25 @@ MAX_ERRORS_IN_A_ROW = 5
 
 
 class Transport(Protocol):
-    async def send(self, conversation: str, text: str, customer_id: Optional[str]) -> TurnObservation: ...
+    async def send(self, conversation: str, text: str, customer_id: str | None) -> TurnObservation: ...
 
     async def aclose(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class TurnResult:
-    sent: Optional[str]  # the message or button payload sent; None when no button matched
-    observation: Optional[TurnObservation]
+    sent: str | None  # the message or button payload sent; None when no button matched
+    observation: TurnObservation | None
     grade: Grade
-    clicked: Optional[str] = None  # the title of the button clicked for a choose: turn
-    problem: Optional[str] = None  # why the turn could not be played or answered
+    clicked: str | None = None  # the title of the button clicked for a choose: turn
+    problem: str | None = None  # why the turn could not be played or answered
 
     @property
     def passed(self) -> bool:
         return self.problem is None and self.grade.passed
 
     @property
-    def fallback(self) -> Optional[str]:
+    def fallback(self) -> str | None:
         return None if self.observation is None else fallback_kind(self.observation)
 
     @property
@@ -64,7 +64,7 @@ class TurnResult:
         return "" if self.observation is None else reply_text(self.observation.messages)
 
     @property
-    def latency(self) -> Optional[float]:
+    def latency(self) -> float | None:
         if self.observation is None or self.observation.error is not None:
             return None
         return self.observation.latency
@@ -96,7 +96,7 @@ class Runner:
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     # Called between items: raises when the assistant died, so a crash is not graded as bad answers.
     check_alive: Callable[[], None] = lambda: None
-    progress: Optional[Callable[[int, int], None]] = None
+    progress: Callable[[int, int], None] | None = None
     _errors_in_a_row: int = 0
 
     async def warm_up(self) -> None:
@@ -151,9 +151,9 @@ class Runner:
         self,
         conversation: str,
         text: str,
-        customer_id: Optional[str],
+        customer_id: str | None,
         check: Check,
-        button: Optional[Button] = None,
+        button: Button | None = None,
     ) -> TurnResult:
         observation = await self.transport.send(conversation, text, customer_id)
         clicked = None if button is None else button.title
@@ -198,13 +198,13 @@ def stderr_progress(label: str) -> Callable[[int, int], None]:
 
 def messages_from_rasa(items: list[dict[str, Any]]) -> tuple[BotMessage, ...]:
     """Rasa's REST output as the buyer gets it from the gateway (same merging rule, same code)."""
-    from api.conversation import replies_from_rasa
+    from bot.chat import replies_from_rasa
 
     return tuple(
         BotMessage(
             text=reply.text,
-            buttons=tuple(Button(b["title"], b["payload"]) for b in reply.buttons or ()),
-            payload={**(reply.data or {}), **({"source": reply.source} if reply.source else {})},
+            buttons=tuple(Button(b.title, b.payload) for b in reply.buttons or ()),
+            payload={**(reply.data or {}), **({"source": reply.source.dict()} if reply.source else {})},
         )
         for reply in replies_from_rasa(items)
     )
@@ -236,7 +236,7 @@ class RasaTransport:
 
         self.rasa = RasaClient(rasa_url, timeout=timeout, max_connections=4)
 
-    async def send(self, conversation: str, text: str, customer_id: Optional[str]) -> TurnObservation:
+    async def send(self, conversation: str, text: str, customer_id: str | None) -> TurnObservation:
         from bot.rasa_client import RasaUnavailable
 
         started = time.perf_counter()
@@ -257,7 +257,7 @@ class RasaTransport:
 class GatewayTransport:
     """``POST /v1/chat`` of a running gateway; Rasa's tracker at ``rasa_url`` for the intent."""
 
-    def __init__(self, url: str, rasa_url: str, *, timeout: float, widget_secret: Optional[str]) -> None:
+    def __init__(self, url: str, rasa_url: str, *, timeout: float, widget_secret: str | None) -> None:
         import httpx
 
         from bot.rasa_client import RasaClient
@@ -290,7 +290,7 @@ class GatewayTransport:
         if not model_loaded(status):
             raise SupportbotError(f"Rasa at {self.rasa.base_url} has no model loaded yet")
 
-    async def send(self, conversation: str, text: str, customer_id: Optional[str]) -> TurnObservation:
+    async def send(self, conversation: str, text: str, customer_id: str | None) -> TurnObservation:
         import httpx
 
         body: dict[str, Any] = {"session_id": conversation, "message": text}
@@ -333,7 +333,7 @@ class GatewayTransport:
                 latency,
                 error="the gateway did not verify the buyer: is SUPPORTBOT_WIDGET_SECRET its secret?",
             )
-        intent: Optional[str] = None
+        intent: str | None = None
         actions: tuple[str, ...] = ()
         if answered_by == "bot":
             intent, actions = await _tracker_turn(self.rasa, conversation)
@@ -346,7 +346,7 @@ class GatewayTransport:
         await self.rasa.aclose()
 
 
-async def _tracker_turn(rasa: Any, conversation: str) -> tuple[Optional[str], tuple[str, ...]]:
+async def _tracker_turn(rasa: Any, conversation: str) -> tuple[str | None, tuple[str, ...]]:
     from bot.rasa_client import RasaUnavailable
 
     try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Optional
+from typing import IO, Any
 
 from bot.errors import SupportbotError
 
@@ -91,7 +91,7 @@ class _Process:
             self._log_file.close()
             raise SupportbotError(f"cannot start the {name} ({command[0]}): {exc.strerror}") from None
 
-    def exited(self) -> Optional[int]:
+    def exited(self) -> int | None:
         return self.popen.poll()
 
     def tail(self) -> str:
@@ -119,13 +119,13 @@ class _Process:
 class LocalStack:
     """``with LocalStack(config) as stack:`` then talk to ``stack.rasa_url``."""
 
-    def __init__(self, config: StackConfig, *, now: Optional[datetime] = None) -> None:
+    def __init__(self, config: StackConfig, *, now: datetime | None = None) -> None:
         self.config = config
         self.now = now or datetime.now(timezone.utc)
         self.rasa_url = ""
         self.action_server_url = ""
         self.database_url = ""
-        self._tmp: Optional[tempfile.TemporaryDirectory[str]] = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._processes: list[_Process] = []
 
     def __enter__(self) -> LocalStack:
@@ -137,7 +137,7 @@ class LocalStack:
         return self
 
     def __exit__(
-        self, kind: Optional[type[BaseException]], error: Optional[BaseException], tb: Optional[TracebackType]
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop()
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
@@ -44,7 +44,8 @@ class Server:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            assert self.thread.is_alive(), "server thread died"
+            assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.02)
         return self
 
@@ -57,11 +58,11 @@ class Server:
 class ScriptedRasa:
     """Rasa's REST channel, tracker and status, answering from ``reply``."""
 
-    customers: list[Optional[str]] = field(default_factory=list)
+    customers: list[str | None] = field(default_factory=list)
     trackers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @staticmethod
-    def reply(text: str, customer: Optional[str]) -> tuple[str, list[str], list[dict[str, Any]]]:
+    def reply(text: str, customer: str | None) -> tuple[str, list[str], list[dict[str, Any]]]:
         """(intent, actions, REST messages) for a buyer message."""
         lowered = text.lower()
         if "refund" in lowered:

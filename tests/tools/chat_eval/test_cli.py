@@ -70,7 +70,8 @@ def test_a_malformed_item_exits_2_naming_file_and_item(
 
     code, out, err = run(capsys, "answers", "--file", str(path))
 
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     assert f"{path}: question 2 ('broken'): expect[0] '(' is not a valid regular expression" in err
 
 
@@ -112,14 +113,16 @@ def test_bad_options_exit_2(
 
     code, _, err = run(capsys, "answers", *[arg.replace("{answers}", str(answers)) for arg in argv])
 
-    assert code == 2 and message in err
+    assert code == 2
+    assert message in err
 
 
 def test_an_unknown_split_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         cli.main(["eval", "answers", "--split", "test"])
 
-    assert exit_.value.code == 2 and "invalid choice: 'test'" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "invalid choice: 'test'" in capsys.readouterr().err
 
 
 def test_an_unknown_customer_exits_2_before_anything_starts(tmp_path: Path, capsys: Any) -> None:
@@ -145,7 +148,8 @@ def test_a_signed_in_buyer_needs_the_widget_secret_with_url(
     finally:
         get_settings.cache_clear()
 
-    assert code == 2 and "C1001: signed-in buyers need the gateway's SUPPORTBOT_WIDGET_SECRET" in err
+    assert code == 2
+    assert "C1001: signed-in buyers need the gateway's SUPPORTBOT_WIDGET_SECRET" in err
 
 
 def test_answers_through_a_gateway_print_figures_and_dev_failures(
@@ -166,15 +170,17 @@ def test_answers_through_a_gateway_print_figures_and_dev_failures(
     # The signed-in question reached Rasa with the verified id, the anonymous one without.
     assert rasa.customers[-4:] == [None, "C1001", None, None]
     assert "FAIL question 3 [cancel, formal]: can I cancel order 1002 please" in out
-    assert "missing   can be cancelled" in out and "| Please sign in so I can look at your orders" in out
-    assert "FAIL question 4 [coupons]: how do I use my coupon" in out and "fallback  not_sure" in out
+    assert "missing   can be cancelled" in out
+    assert "| Please sign in so I can look at your orders" in out
+    assert "FAIL question 4 [coupons]: how do I use my coupon" in out
+    assert "fallback  not_sure" in out
     assert "intent    faq -> action_answer_faq" in out
     document = json.loads(out_json.read_text(encoding="utf-8"))
     [run_] = document["runs"]
-    assert document["mode"] == "gateway" and run_["summary"]["correct"] == 2
-    assert (
-        run_["results"][3]["q"] == "how do I use my coupon" and run_["results"][3]["fallback"] == "not_sure"
-    )
+    assert document["mode"] == "gateway"
+    assert run_["summary"]["correct"] == 2
+    assert run_["results"][3]["q"] == "how do I use my coupon"
+    assert run_["results"][3]["fallback"] == "not_sure"
     assert run_["results"][0]["reply"] == "Usually it takes 3-20 business days."
 
 
@@ -190,8 +196,11 @@ def test_held_out_results_are_figures_only_unless_show_failures(
     )
 
     assert code == 0
-    assert "(heldout, 4 questions)" in out and "correct      2/4" in out and "target       missed" in out
-    assert "refund" in out and "cancel" in out  # per-topic counts
+    assert "(heldout, 4 questions)" in out
+    assert "correct      2/4" in out
+    assert "target       missed" in out
+    assert "refund" in out
+    assert "cancel" in out
     texts = ["when will I get my refund", "order 1002", "coupon", "3-20", "can be cancelled", "sign in"]
     shown = out + out_json.read_text(encoding="utf-8")
     assert not [text for text in texts if text in shown.replace("coupons", "")]
@@ -200,7 +209,8 @@ def test_held_out_results_are_figures_only_unless_show_failures(
     code, out, _ = run(
         capsys, "answers", "--file", str(path), "--url", url, "--rasa-url", rasa_url, "--show-failures"
     )
-    assert code == 0 and "FAIL question 3 [cancel, formal]: can I cancel order 1002 please" in out
+    assert code == 0
+    assert "FAIL question 3 [cancel, formal]: can I cancel order 1002 please" in out
 
 
 def test_dialogs_through_a_gateway_click_buttons_and_count_dialogs_and_turns(
@@ -212,7 +222,8 @@ def test_dialogs_through_a_gateway_click_buttons_and_count_dialogs_and_turns(
     code, out, err = run(capsys, "dialogs", "--file", str(path), "--url", url, "--rasa-url", rasa_url)
 
     assert code == 0, err
-    assert "fully correct 2/2  100.0%" in out and "turns correct 4/4  100.0%" in out
+    assert "fully correct 2/2  100.0%" in out
+    assert "turns correct 4/4  100.0%" in out
     # Turn 2 said "not sure", turn 3 clicked its button (its payload gets the scripted Rasa's fallback).
     assert "fallback     2/4  50.0%   (nlu_fallback 1, not_sure 1)" in out
     assert "  topic-switch         1/1      3/3" in out

@@ -34,10 +34,13 @@ questions:
 
     first, second = load_questions(path)
 
-    assert first.number == 1 and first.topic == "refund" and first.style == "terse"
+    assert first.number == 1
+    assert first.topic == "refund"
+    assert first.style == "terse"
     assert first.check.expect[0].search("It takes 3 - 20 Business Days.")
     assert first.check.forbid[0].search("Please SIGN IN")
-    assert second.customer == "C1001" and second.check.forbid == ()
+    assert second.customer == "C1001"
+    assert second.check.forbid == ()
     assert [p.pattern for p in second.check.expect] == ["cancel"]  # one string is a one-item list
 
 
@@ -63,11 +66,17 @@ dialogs:
 
     [dialog] = load_dialogs(path)
 
-    assert dialog.id == "dispute-then-paypal" and dialog.pattern == "follow-up" and dialog.customer is None
+    assert dialog.id == "dispute-then-paypal"
+    assert dialog.pattern == "follow-up"
+    assert dialog.customer is None
     first, second, third = dialog.turns
-    assert first.user == "When can I open a dispute?" and first.choose is None
-    assert second.user is None and second.choose is not None and second.choose.search("PayPal")
-    assert third.check.expect == () and third.check.forbid == ()  # no fact due after a thank-you
+    assert first.user == "When can I open a dispute?"
+    assert first.choose is None
+    assert second.user is None
+    assert second.choose is not None
+    assert second.choose.search("PayPal")
+    assert third.check.expect == ()
+    assert third.check.forbid == ()
 
 
 QUESTION_ERRORS = {
@@ -191,5 +200,6 @@ def test_errors_about_a_held_out_file_never_quote_its_texts(tmp_path: Path) -> N
         load_questions(path, reveal=False)
 
     message = str(error.value)
-    assert "question 1" in message and "not a valid regular expression" in message
+    assert "question 1" in message
+    assert "not a valid regular expression" in message
     assert "secret" not in message.replace(str(path), "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -16,7 +16,7 @@ from tools.chat_eval.data import load_dialogs, load_questions
 from tools.chat_eval.grading import BotMessage, Button, TurnObservation
 from tools.chat_eval.runner import Runner, messages_from_gateway, messages_from_rasa
 
-Reply = Callable[[str, Optional[str]], TurnObservation]
+Reply = Callable[[str, str | None], TurnObservation]
 
 
 class ScriptedTransport:
@@ -24,9 +24,9 @@ class ScriptedTransport:
 
     def __init__(self, script: list[tuple[str, Reply]]) -> None:
         self.script = [(re.compile(pattern, re.I), reply) for pattern, reply in script]
-        self.sent: list[tuple[str, str, Optional[str]]] = []
+        self.sent: list[tuple[str, str, str | None]] = []
 
-    async def send(self, conversation: str, text: str, customer_id: Optional[str]) -> TurnObservation:
+    async def send(self, conversation: str, text: str, customer_id: str | None) -> TurnObservation:
         self.sent.append((conversation, text, customer_id))
         for pattern, reply in self.script:
             if pattern.search(text):
@@ -37,8 +37,8 @@ class ScriptedTransport:
         pass
 
 
-def says(text: str, *buttons: Button, intent: str = "faq", payload: Optional[dict[str, Any]] = None) -> Reply:
-    def reply(_text: str, _customer: Optional[str]) -> TurnObservation:
+def says(text: str, *buttons: Button, intent: str = "faq", payload: dict[str, Any] | None = None) -> Reply:
+    def reply(_text: str, _customer: str | None) -> TurnObservation:
         return TurnObservation((BotMessage(text, buttons, payload or {}),), 0.05, intent, ("action_listen",))
 
     return reply
@@ -90,8 +90,10 @@ questions:
         ("eval-r1-dev-q3", "blorf", None),
     ]
     summary = report.answers_summary(results, split="dev", path="answers.yaml")
-    assert summary["correct"] == 2 and summary["accuracy"] == pytest.approx(0.6667)
-    assert summary["fallbacks"] == 1 and summary["fallback_kinds"] == {"nlu_fallback": 1}
+    assert summary["correct"] == 2
+    assert summary["accuracy"] == pytest.approx(0.6667)
+    assert summary["fallbacks"] == 1
+    assert summary["fallback_kinds"] == {"nlu_fallback": 1}
     assert summary["by_topic"]["refund"] == {"questions": 2, "correct": 1, "fallbacks": 1}
     assert summary["by_style"]["(none)"] == {"questions": 1, "correct": 1, "fallbacks": 0}
     assert summary["latency_ms"] == {"turns": 3, "p50": 50.0, "p95": 50.0, "max": 50.0}
@@ -141,7 +143,8 @@ async def test_a_dialog_is_one_conversation_and_choose_sends_the_buttons_payload
 
     first, second = await Runner(transport, run_id="r2").dialogs(dialogs, "dev")
 
-    assert first.passed and [t.clicked for t in first.turns] == [
+    assert first.passed
+    assert [t.clicked for t in first.turns] == [
         None,
         "1002 · Phone case · awaiting shipment",
         None,
@@ -160,7 +163,8 @@ async def test_a_dialog_is_one_conversation_and_choose_sends_the_buttons_payload
     ]
     summary = report.dialogs_summary([first, second], split="dev", path="dialogs.yaml")
     assert (summary["fully_correct"], summary["turns_correct"], summary["turns"]) == (1, 5, 6)
-    assert summary["unplayed_choices"] == 1 and summary["latency_ms"]["turns"] == 5
+    assert summary["unplayed_choices"] == 1
+    assert summary["latency_ms"]["turns"] == 5
     assert summary["by_pattern"]["recovery"] == {
         "dialogs": 1,
         "fully_correct": 0,
@@ -176,7 +180,8 @@ async def test_an_unanswered_turn_fails_with_its_error_and_many_in_a_row_stop_th
     one = await Runner(ScriptedTransport([("question 1$", fails("Rasa did not answer in time"))])).questions(
         questions[:2], "dev"
     )
-    assert one[0].turn.problem == "Rasa did not answer in time" and one[0].turn.latency is None
+    assert one[0].turn.problem == "Rasa did not answer in time"
+    assert one[0].turn.latency is None
     assert report.answers_summary(one, split="dev", path="a")["errors"] == 1
 
     with pytest.raises(SupportbotError, match="5 turns in a row failed"):
@@ -189,7 +194,8 @@ async def test_a_turn_answered_by_an_agent_is_not_the_bots_answer(tmp_path: Path
 
     [result] = await Runner(transport).questions(questions, "dev")
 
-    assert not result.passed and result.turn.problem == "answered by agent, not the bot"
+    assert not result.passed
+    assert result.turn.problem == "answered by agent, not the bot"
 
 
 def test_rasa_rest_output_is_merged_as_the_gateway_merges_it() -> None:
