@@ -68,9 +68,12 @@ test: lint typecheck validate story-test pytest
 test-fast: install
 	$(BIN)/pytest -m "not slow and not browser"
 
-eval: install index
+# answers and dialogs start their own action server and Rasa (about a minute each) with the trained model.
+eval: install index train
 	$(SB) eval retrieval
 	$(SB) eval nlu
+	$(SB) eval answers --split all
+	$(SB) eval dialogs --split all
 
 bench: install index
 	$(SB) bench search

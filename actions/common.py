@@ -110,10 +110,23 @@ def answer_from_articles(
     if not offer_choices:
         return False
     buttons = [{"title": r.article.title, "payload": r.article.title} for r in results[:3]]
-    dispatcher.utter_message(
-        text=replies.NOT_SURE if buttons else replies.NO_ARTICLE, buttons=[*buttons, HANDOFF_BUTTON]
-    )
+    if buttons:
+        dispatcher.utter_message(
+            text=replies.NOT_SURE,
+            buttons=[*buttons, HANDOFF_BUTTON],
+            json_message=replies.fallback_payload(replies.NOT_SURE_FALLBACK),
+        )
+    else:
+        utter_no_article(dispatcher)
     return False
+
+
+def utter_no_article(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(
+        text=replies.NO_ARTICLE,
+        buttons=[HANDOFF_BUTTON],
+        json_message=replies.fallback_payload(replies.NO_ARTICLE_FALLBACK),
+    )
 
 
 class SupportAction(Action, ABC):

@@ -7,8 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import HANDOFF_BUTTON, SupportAction, answer_from_articles, identity_events, latest_text
-from bot.assistant import replies
+from actions.common import SupportAction, answer_from_articles, identity_events, latest_text, utter_no_article
 
 
 class ActionAnswerFaq(SupportAction):
@@ -21,7 +20,7 @@ class ActionAnswerFaq(SupportAction):
         query = latest_text(tracker)
         if not query or query.startswith("/"):
             # A bare intent payload (a button) carries no question to search for.
-            dispatcher.utter_message(text=replies.NO_ARTICLE, buttons=[HANDOFF_BUTTON])
+            utter_no_article(dispatcher)
         else:
             answer_from_articles(dispatcher, self.services.searcher(), query)
         return identity_events(tracker)

@@ -27,13 +27,14 @@ AREAS = (
     "tools.search_eval",
     "tools.bench_chat",
     "tools.serve",
+    "tools.chat_eval.cli",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).
 GROUPS = {
     "faq": "Search the help-center articles.",
     "orders": "Manage the order store.",
-    "eval": "Measure quality (retrieval, NLU).",
+    "eval": "Measure quality (retrieval, NLU, answers, dialogs).",
     "bench": "Measure speed (search, chat).",
 }
 

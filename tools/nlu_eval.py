@@ -108,7 +108,8 @@ class NluReport:
 
 def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     help_text = "Train Rasa NLU on 80% of data/nlu.yml and score intents on the other 20%."
-    parser = groups["eval"].add_parser("nlu", help=help_text, description=help_text)
+    # argparse %-formats help strings (not descriptions): `supportbot eval --help` crashed on "80% of".
+    parser = groups["eval"].add_parser("nlu", help=help_text.replace("%", "%%"), description=help_text)
     parser.add_argument("--data", type=Path, default=Path("data/nlu.yml"), help="NLU training data (YAML)")
     parser.add_argument("--config", type=Path, default=Path("config.yml"), help="Rasa pipeline configuration")
     parser.add_argument("--test-fraction", type=float, default=0.2, help="share held out per intent")

@@ -65,6 +65,13 @@ TOO_QUICK = "You're sending messages too quickly. Please wait a moment, then try
 UNAVAILABLE = "Sorry, the assistant is not available right now. Please try again in a few minutes."
 HANDOFF_PAYLOAD = "/human_handoff"
 
+# The payload key marking a reply that is not an answer: the help center had none it was sure of.
+# Channels ignore it; the agent console, metrics and `supportbot eval answers` can count on it
+# instead of matching the wording.
+FALLBACK_KEY = "fallback"
+NOT_SURE_FALLBACK = "not_sure"  # below the search threshold: the closest articles are offered
+NO_ARTICLE_FALLBACK = "no_article"  # nothing to offer at all
+
 # Help-center questions that answer an order question in general, for a buyer who is not signed in.
 CHECK_QUESTIONS = {
     "status": "How do I track my package?",
@@ -446,6 +453,13 @@ def agent_suggestion(check: Check, order_id: str, verdict: Verdict) -> str:
     if verdict.allowed:
         return f"Good news: you can {action}. {reason}".strip()
     return f"I'm sorry, but you can't {action} right now. {reason}".strip()
+
+
+def fallback_payload(kind: str) -> dict[str, Any]:
+    """``{"fallback": kind}`` on a reply that says the assistant has no answer it is sure of."""
+    if kind not in (NOT_SURE_FALLBACK, NO_ARTICLE_FALLBACK):
+        raise ValueError(f"unknown fallback kind {kind!r}")
+    return {FALLBACK_KEY: kind}
 
 
 def answer_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:

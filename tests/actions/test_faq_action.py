@@ -49,7 +49,7 @@ def test_below_threshold_offers_the_closest_three_articles_and_a_person(store: A
         {"title": "How to cancel my order?", "payload": "How to cancel my order?"},
         HUMAN,
     ]
-    assert not message["custom"]
+    assert message["custom"] == {"fallback": "not_sure"}  # what `supportbot eval answers` counts
 
 
 def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None:
@@ -59,6 +59,7 @@ def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None
 
     assert dispatcher.messages[0]["text"] == replies.NO_ARTICLE
     assert dispatcher.messages[0]["buttons"] == [HUMAN]
+    assert dispatcher.messages[0]["custom"] == {"fallback": "no_article"}
 
 
 def test_a_long_article_is_cut_for_chat_at_a_sentence(store: Any, kit: Any) -> None:
@@ -105,6 +106,7 @@ def test_no_question_offers_a_person_without_searching(
 
     assert dispatcher.messages[0]["text"] == replies.NO_ARTICLE
     assert dispatcher.messages[0]["buttons"] == [HUMAN]
+    assert dispatcher.messages[0]["custom"] == {"fallback": "no_article"}
     assert searcher.queries == []
 
 
