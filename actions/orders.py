@@ -19,11 +19,11 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
     SupportAction,
+    ThreadedFormValidationAction,
     answer_from_articles,
     identity_events,
     last_question,
@@ -48,7 +48,11 @@ class OrderAction(SupportAction):
     those questions is what the help center answers for a buyer who is not signed in.
     """
 
-    check: OrderCheck
+    # Abstract until a concrete action sets it (``check = "status"``): rasa-sdk registers every
+    # non-abstract Action subclass, and an intermediate class without a check has no name.
+    @property
+    @abstractmethod
+    def check(self) -> OrderCheck: ...
 
     def name(self) -> str:
         return ACTION_FOR_CHECK[self.check]
@@ -96,7 +100,9 @@ class ActionOrderStatus(OrderAction):
 class EligibilityAction(OrderAction):
     """Answers from the eligibility engine's decision for the order, now, in the renderer's words."""
 
-    check: Check
+    @property
+    @abstractmethod
+    def check(self) -> Check: ...
 
     def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
         verdicts = replies.eligibility(order, self.services.evaluate(order, self.services.now()))
@@ -149,20 +155,15 @@ class ActionAskOrderId(SupportAction):
         dispatcher.utter_message(text=replies.ASK_ORDER_ID_RECENT, buttons=buttons)
         return []
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    def on_failure(self, dispatcher: CollectingDispatcher) -> None:
         # Even when the store is down the form must still ask its question.
-        collected = CollectingDispatcher()
-        try:
-            events = self.respond(collected, tracker, domain)
-        except Exception:
-            log.exception("action_ask_order_id failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=replies.ASK_ORDER_ID)
-            return []
-        dispatcher.messages.extend(collected.messages)
-        return events
+        dispatcher.utter_message(text=replies.ASK_ORDER_ID)
+
+    def fallback_events(self, tracker: Tracker) -> list[EventType]:
+        return []
 
 
-class ValidateOrderForm(FormValidationAction):
+class ValidateOrderForm(ThreadedFormValidationAction):
     """Accepts an order number only when it is one of the verified customer's orders."""
 
     def __init__(self, services: Services | None = None) -> None:

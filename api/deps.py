@@ -133,7 +133,7 @@ def build_services(
         store = store if store is not None else OrderStore(engine)
         conversations = conversations if conversations is not None else ConversationLog(engine)
     rasa = RasaClient(
-        settings.rasa_url,
+        settings.rasa_urls,
         timeout=settings.http_timeout,
         action_server_url=settings.action_server_url,
         transport=rasa_transport,
@@ -191,7 +191,7 @@ def build_services(
         assist=assist,
         chat=chat,
         metrics=metrics,
-        limiter=RateLimiter(*rate) if rate else None,
+        limiter=RateLimiter(*rate, redis_url=settings.redis_url) if rate else None,
         clock=clock,
         whatsapp=whatsapp,
         twilio=twilio,
@@ -243,11 +243,11 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
+async def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
     """429 with ``Retry-After`` when any key (``ip:...``, ``session:...``) is over the limit."""
     if limiter is None:
         return
-    wait = limiter.check(*keys)
+    wait = await limiter.check(*keys)
     if wait is not None:
         raise HTTPException(
             429,

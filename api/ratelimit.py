@@ -1,50 +1,71 @@
-"""In-memory sliding-window rate limits (per session, per IP), set by ``SUPPORTBOT_RATE_LIMIT``.
+"""Rate limits (per session, per IP) on the ``limits`` library, set by ``SUPPORTBOT_RATE_LIMIT``.
 
-In memory on purpose: the gateway is one process (see the Procfile). Several gateway processes
-behind a balancer would each allow the full rate.
+A moving window per key. Without ``SUPPORTBOT_REDIS_URL`` the counts live in the gateway
+process's memory (the embedded default: one gateway process). With it they live in Redis, so
+every gateway process and replica counts against the same window. A Redis that does not answer
+makes the limited routes answer 503 (``Unavailable``): no one is let through unlimited, and
+nothing else breaks.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from typing import Any
+
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
+
+from bot.errors import Unavailable
+
+# Redis answers in a millisecond; a longer wait means it is gone.
+REDIS_TIMEOUT_SECONDS = 2.0
+KEY_PREFIX = "supportbot"
 
 
 class RateLimiter:
-    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, period: float, *, redis_url: str | None = None) -> None:
         self.limit = limit
         self.period = period
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
+        self.shared = redis_url is not None
+        if redis_url is not None:
+            storage = storage_from_string(
+                redis_url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+        else:
+            storage = storage_from_string("memory://")
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._item = RateLimitItemPerSecond(limit, max(1, math.ceil(period)), namespace=KEY_PREFIX)
 
-    def check(self, *keys: str) -> int | None:
+    async def check(self, *keys: str) -> int | None:
         """Records one request under every key; or, if any key is over its limit, records nothing
         and returns the whole seconds to wait (for ``Retry-After``)."""
-        now = self._clock()
-        with self._lock:
-            self._calls += 1
-            if self._calls % 1000 == 0:
-                self._forget_idle(now)
-            wait = 0.0
-            for key in keys:
-                hits = self._hits.get(key)
-                if hits is None:
-                    continue
-                while hits and hits[0] <= now - self.period:
-                    hits.popleft()
-                if len(hits) >= self.limit:
-                    wait = max(wait, hits[0] + self.period - now)
-            if wait > 0:
-                return max(1, math.ceil(wait))
-            for key in keys:
-                self._hits.setdefault(key, deque()).append(now)
-            return None
+        if not self.shared:
+            return self._check(keys)
+        # redis-py is synchronous: a worker thread keeps the event loop free.
+        result: int | None = await run_in_threadpool(self._check, keys)
+        return result
 
-    def _forget_idle(self, now: float) -> None:
-        for key in [key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.period]:
-            del self._hits[key]
+    def _check(self, keys: tuple[str, ...]) -> int | None:
+        try:
+            over = [key for key in keys if not self._strategy.test(self._item, key)]
+            if over:
+                resets = [self._strategy.get_window_stats(self._item, key)[0] for key in over]
+                return max(1, math.ceil(max(resets) - time.time()))
+            for key in keys:
+                self._strategy.hit(self._item, key)
+        except Exception as exc:
+            if not self.shared:
+                raise
+            raise Unavailable(
+                f"the rate-limit store (SUPPORTBOT_REDIS_URL) is not reachable: {exc.__class__.__name__}"
+            ) from exc
+        return None
+
+    def reset(self) -> None:
+        storage: Any = self._strategy.storage
+        storage.reset()

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
 from bot import db
 from bot.errors import UsageError
@@ -60,46 +60,100 @@ class ConversationLog:
     ) -> Message:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
         reply ``address`` if it is new."""
-        _check_session(session_id)
-        check_one_of("role", role, ROLES)
-        check_one_of("channel", channel, CHANNELS)
-        if not isinstance(text, str):
-            raise UsageError("text: must be a string")
-        if data is not None:
-            if not isinstance(data, dict):
-                raise UsageError("data: must be an object or null")
-            try:
-                json.dumps(data)
-            except (TypeError, ValueError):
-                raise UsageError("data: must contain only JSON values") from None
-        now = self._clock()
+        _check_message(session_id, role, text, channel, data)
         with db.database_errors(self.engine), self.engine.begin() as conn:
-            # Insert-or-ignore: two first messages of one session racing (widget double send)
-            # must both land in one conversation, and the first one decides its owner.
-            db.insert_ignoring_duplicate(
-                conn,
-                db.conversations,
-                {
-                    "session_id": session_id,
-                    "channel": channel,
-                    "customer_id": customer_id or None,
-                    "status": "bot",
-                    "created_at": now,
-                    "updated_at": now,
-                    **address.dict(),
-                },
+            return self._insert(conn, session_id, role, text, channel, customer_id, data, address)
+
+    def add_customer_message(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        channel: Channel,
+        customer_id: str | None,
+        address: ChannelAddress = ChannelAddress(),
+        check: Callable[[Conversation | None], None] | None = None,
+    ) -> tuple[Conversation | None, Message]:
+        """The first half of a buyer's turn in one transaction: the conversation as it was (None
+        when new), handed to ``check`` (which may refuse by raising; nothing is written then),
+        and the buyer's message appended."""
+        _check_message(session_id, "customer", text, channel, None)
+        query = select(db.conversations).where(db.conversations.c.session_id == session_id)
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            row = conn.execute(query).one_or_none()
+            conversation = None if row is None else _conversation(row)
+            if check is not None:
+                check(conversation)
+            message = self._insert(conn, session_id, "customer", text, channel, customer_id, None, address)
+        return conversation, message
+
+    def add_bot_replies(
+        self,
+        session_id: str,
+        replies: list[tuple[str, dict[str, Any] | None]],
+        *,
+        channel: Channel,
+        customer_id: str | None,
+        intent: tuple[str, float] | None = None,
+        handoff_ticket: str | None = None,
+    ) -> list[Message]:
+        """The second half of a buyer's turn in one transaction: the bot's replies (text, data),
+        the intent Rasa recognised and, when a reply handed over, the ``handoff`` status."""
+        for text, data in replies:
+            _check_message(session_id, "bot", text, channel, data)
+        values: dict[str, Any] = {}
+        if intent is not None:
+            values.update(intent=intent[0], intent_confidence=float(intent[1]))
+        if handoff_ticket is not None:
+            values.update(status="handoff", ticket_id=handoff_ticket)
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            logged = [
+                self._insert(conn, session_id, "bot", text, channel, customer_id, data, ChannelAddress())
+                for text, data in replies
+            ]
+            if values:
+                table = db.conversations
+                conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
+        return logged
+
+    def _insert(
+        self,
+        conn: Connection,
+        session_id: str,
+        role: Role,
+        text: str,
+        channel: Channel,
+        customer_id: str | None,
+        data: dict[str, Any] | None,
+        address: ChannelAddress,
+    ) -> Message:
+        now = self._clock()
+        # Insert-or-ignore: two first messages of one session racing (widget double send)
+        # must both land in one conversation, and the first one decides its owner.
+        db.insert_ignoring_duplicate(
+            conn,
+            db.conversations,
+            {
+                "session_id": session_id,
+                "channel": channel,
+                "customer_id": customer_id or None,
+                "status": "bot",
+                "created_at": now,
+                "updated_at": now,
+                **address.dict(),
+            },
+        )
+        result = conn.execute(
+            db.messages.insert().values(
+                session_id=session_id, role=role, text=text, data=data, created_at=now
             )
-            result = conn.execute(
-                db.messages.insert().values(
-                    session_id=session_id, role=role, text=text, data=data, created_at=now
-                )
-            )
-            message_id = int(result.inserted_primary_key[0])
-            conn.execute(
-                db.conversations.update()
-                .where(db.conversations.c.session_id == session_id)
-                .values(last_message=text, last_message_id=message_id, updated_at=now)
-            )
+        )
+        message_id = int(result.inserted_primary_key[0])
+        conn.execute(
+            db.conversations.update()
+            .where(db.conversations.c.session_id == session_id)
+            .values(last_message=text, last_message_id=message_id, updated_at=now)
+        )
         return Message(id=message_id, session_id=session_id, role=role, text=text, data=data, created_at=now)
 
     def messages(self, session_id: str, after: int = 0) -> list[Message]:
@@ -193,6 +247,23 @@ class ConversationLog:
             result = conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
             if not result.rowcount:
                 raise UsageError(f"conversation {session_id!r} does not exist")
+
+
+def _check_message(
+    session_id: str, role: Role, text: str, channel: Channel, data: dict[str, Any] | None
+) -> None:
+    _check_session(session_id)
+    check_one_of("role", role, ROLES)
+    check_one_of("channel", channel, CHANNELS)
+    if not isinstance(text, str):
+        raise UsageError("text: must be a string")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise UsageError("data: must be an object or null")
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError):
+            raise UsageError("data: must contain only JSON values") from None
 
 
 def _check_session(session_id: str) -> None:

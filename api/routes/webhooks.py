@@ -62,7 +62,7 @@ async def _whatsapp_turn(
         chat.check_message(text)
     except InvalidField:
         return [replies.too_long(chat.max_message_chars)]
-    if limiter is not None and limiter.check(f"chat-session:{session_id}") is not None:
+    if limiter is not None and await limiter.check(f"chat-session:{session_id}") is not None:
         return [replies.TOO_QUICK]
     try:
         turn = await chat.handle_turn(
@@ -71,8 +71,6 @@ async def _whatsapp_turn(
     except RasaUnavailable as exc:
         logger.warning("WhatsApp turn for %s not answered: %s", session_id, exc)
         return [replies.UNAVAILABLE]
-    if turn.forwarded:
-        await chat.record_intent(session_id)
     rendered = [_render(reply, settings) for reply in turn.replies]
     return [text for text in rendered if text]
 
