@@ -38,6 +38,8 @@ class RateLimiter:
             )
         else:
             storage = storage_from_string("memory://")
+        # The strategy only keeps a weak reference to its storage.
+        self._storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._item = RateLimitItemPerSecond(limit, max(1, math.ceil(period)), namespace=KEY_PREFIX)
 
@@ -67,5 +69,5 @@ class RateLimiter:
         return None
 
     def reset(self) -> None:
-        storage: Any = self._strategy.storage
+        storage: Any = self._storage
         storage.reset()

@@ -265,7 +265,8 @@ class ChatService:
             channel=channel,
             customer_id=customer_id,
             intent=intent,
-            handoff_ticket=handoff.ticket_id if handoff is not None else None,
+            handoff=handoff is not None,
+            ticket_id=handoff.ticket_id if handoff is not None else None,
         )
         if handoff is not None:
             self.metrics.handed_off(channel)

@@ -95,17 +95,19 @@ class ConversationLog:
         channel: Channel,
         customer_id: str | None,
         intent: tuple[str, float] | None = None,
-        handoff_ticket: str | None = None,
+        handoff: bool = False,
+        ticket_id: str | None = None,
     ) -> list[Message]:
         """The second half of a buyer's turn in one transaction: the bot's replies (text, data),
-        the intent Rasa recognised and, when a reply handed over, the ``handoff`` status."""
+        the intent Rasa recognised and, when a reply handed over, the ``handoff`` status with
+        its ticket."""
         for text, data in replies:
             _check_message(session_id, "bot", text, channel, data)
         values: dict[str, Any] = {}
         if intent is not None:
             values.update(intent=intent[0], intent_confidence=float(intent[1]))
-        if handoff_ticket is not None:
-            values.update(status="handoff", ticket_id=handoff_ticket)
+        if handoff:
+            values.update(status="handoff", ticket_id=ticket_id)
         with db.database_errors(self.engine), self.engine.begin() as conn:
             logged = [
                 self._insert(conn, session_id, "bot", text, channel, customer_id, data, ChannelAddress())

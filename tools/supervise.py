@@ -11,7 +11,7 @@ retried with a growing delay):
 | program | processes | listens on |
 | --- | --- | --- |
 | ``actions`` | ``SUPPORTBOT_ACTION_WORKERS`` | one socket at ``SUPPORTBOT_ACTION_SERVER_URL``'s port (5055), held by supervisord and shared |
-| ``rasa`` | ``SUPPORTBOT_RASA_REPLICAS`` | 127.0.0.1:5005, 5006, ... one port each (the gateway picks the replica) |
+| ``rasa`` | ``SUPPORTBOT_RASA_REPLICAS`` | 127.0.0.1:5005, 5006, ... one port each from ``SUPPORTBOT_RASA_URL``'s (the gateway picks the replica) |
 | ``gateway`` | ``SUPPORTBOT_GATEWAY_WORKERS`` | one socket at ``SUPPORTBOT_HOST:SUPPORTBOT_PORT``, held by supervisord and shared |
 
 Shared sockets (supervisord's ``fcgi-program``) mean a restarting process never makes the port
@@ -33,15 +33,21 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 from bot.errors import UsageError
 
-RASA_FIRST_PORT = 5005
+RASA_FIRST_PORT = 5005  # when SUPPORTBOT_RASA_URL names no port
 # A ticket of a Rasa replica that died holding a conversation's lock blocks that conversation
 # this long (Rasa's default is 60 s). Turns take well under a second; 15 s leaves a wide margin.
 TICKET_LOCK_LIFETIME = 15
 MODEL = Path("models/rasa/supportbot.tar.gz")
 
 
+def rasa_first_port(settings: Settings) -> int:
+    """Replicas listen on consecutive ports from the port of SUPPORTBOT_RASA_URL (its first URL)."""
+    return _host_port(settings.rasa_urls[0], RASA_FIRST_PORT)[1]
+
+
 def rasa_urls(settings: Settings) -> list[str]:
-    return [f"http://127.0.0.1:{RASA_FIRST_PORT + n}" for n in range(settings.rasa_replicas)]
+    first = rasa_first_port(settings)
+    return [f"http://127.0.0.1:{first + n}" for n in range(settings.rasa_replicas)]
 
 
 def _host_port(url: str, default_port: int) -> tuple[str, int]:
@@ -184,7 +190,7 @@ def supervisord_conf(settings: Settings, *, home: Path, run_dir: Path, python: P
                 ),
                 "process_name": "rasa-%(process_num)d",
                 "numprocs": str(settings.rasa_replicas),
-                "numprocs_start": str(RASA_FIRST_PORT),
+                "numprocs_start": str(rasa_first_port(settings)),
                 "startsecs": "5",
                 "environment": _env({"TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME)}),
                 **common,

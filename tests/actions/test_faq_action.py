@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ HUMAN = {"title": "Talk to a person", "payload": "/human_handoff"}
 
 def answer(services: Services, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = ActionAnswerFaq(services).run(dispatcher, tracker, {})
+    events = asyncio.run(ActionAnswerFaq(services).run(dispatcher, tracker, {}))
     return dispatcher, events
 
 

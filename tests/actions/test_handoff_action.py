@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,7 +14,7 @@ from bot.assistant import replies
 
 def hand_off(services: Services, tracker: Any) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
-    ActionHandoff(services).run(dispatcher, tracker, {})
+    asyncio.run(ActionHandoff(services).run(dispatcher, tracker, {}))
     return dispatcher
 
 

@@ -98,6 +98,7 @@ class FakeRasa:
 
     received: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[str] = field(default_factory=list)
+    turn_ids: list[str | None] = field(default_factory=list)
     down: bool = False
     model_loaded: bool = True
     actions_up: bool = True
@@ -165,6 +166,19 @@ class FakeRasa:
         async def webhook(request: Request) -> Any:
             body = await request.json()
             return self.reply(body["sender"], body["message"], body.get("metadata") or {})
+
+        @app.post("/webhooks/gateway/webhook")
+        async def gateway_webhook(request: Request) -> Any:
+            # rasa_server.channel.GatewayInput: the messages with the intent and the timings.
+            body = await request.json()
+            messages = self.reply(body["sender"], body["message"], body.get("metadata") or {})
+            self.turn_ids.append(body.get("message_id"))
+            name, confidence = self.intent_of(body["message"])
+            return {
+                "messages": messages,
+                "intent": {"name": name, "confidence": confidence},
+                "timing": {"nlu": 0.004, "dialogue": 0.02},
+            }
 
         @app.post("/model/parse")
         async def parse(request: Request) -> Any:

@@ -42,12 +42,24 @@ class WhatsApp:
 
 
 def rasa_reply(request: httpx.Request) -> httpx.Response:
+    """Rasa's gateway channel: the messages, the intent and the timings."""
     text = request.read().decode()
     if "person" in text:
-        return httpx.Response(
-            200, json=[{"text": "Connecting you."}, {"custom": {"handoff": {"ticket_id": None}}}]
-        )
-    return httpx.Response(200, json=[{"text": "Hello!"}])
+        messages: list[dict[str, Any]] = [
+            {"text": "Connecting you."},
+            {"custom": {"handoff": {"ticket_id": None}}},
+        ]
+        intent = "human_handoff"
+    else:
+        messages, intent = [{"text": "Hello!"}], "greet"
+    return httpx.Response(
+        200,
+        json={
+            "messages": messages,
+            "intent": {"name": intent, "confidence": 0.9},
+            "timing": {"nlu": 0.01, "dialogue": 0.02},
+        },
+    )
 
 
 @pytest.fixture
