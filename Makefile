@@ -47,11 +47,11 @@ run: install index train db
 	scripts/run.sh
 
 lint: install
-	$(BIN)/ruff check bot api actions nlu_components tools tests
-	$(BIN)/ruff format --check bot api actions nlu_components tools tests
+	$(BIN)/ruff check bot api actions nlu_components rasa_server tools tests
+	$(BIN)/ruff format --check bot api actions nlu_components rasa_server tools tests
 
 typecheck: install
-	$(BIN)/mypy bot api actions nlu_components tools
+	$(BIN)/mypy bot api actions nlu_components rasa_server tools
 
 validate: install
 	$(RASA) data validate --fail-on-warnings

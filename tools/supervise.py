@@ -231,9 +231,9 @@ def write_layout(settings: Settings, *, home: Path, run_dir: Path, python: Path)
     configuration's path. The metrics directories start empty (a new run, new counts)."""
     import yaml
 
+    warnings = check_layout(settings)
     if not (home / MODEL).is_file():
         raise UsageError(f"no Rasa model at {MODEL}; run `make train`")
-    warnings = check_layout(settings)
     check_database(settings)
     check_redis(settings)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -248,3 +248,37 @@ def test_concurrent_duplicate_deliveries_are_claimed_once(engine: Engine) -> Non
     for thread in threads:
         thread.join()
     assert sorted(claims) == [False] * (workers - 1) + [True]
+
+
+def test_a_turn_is_two_transactions_and_a_refused_owner_check_writes_nothing(log: ConversationLog) -> None:
+    from bot.errors import Forbidden
+
+    before, message = log.add_customer_message("turn-1", "hi", channel="web", customer_id="C1")
+    assert before is None
+    assert message.role == "customer"
+
+    def refuse(conversation: object) -> None:
+        raise Forbidden("not yours")
+
+    with pytest.raises(Forbidden):
+        log.add_customer_message("turn-1", "let me in", channel="web", customer_id="C2", check=refuse)
+    assert [m.text for m in log.messages("turn-1")] == ["hi"]
+
+    seen, _ = log.add_customer_message("turn-1", "a person please", channel="web", customer_id="C1")
+    assert seen is not None
+    assert seen.customer_id == "C1"
+    logged = log.add_bot_replies(
+        "turn-1",
+        [("Connecting you.", None), ("", {"handoff": {"ticket_id": "T-1"}})],
+        channel="web",
+        customer_id="C1",
+        intent=("human_handoff", 0.91),
+        handoff=True,
+        ticket_id="T-1",
+    )
+    assert [m.role for m in logged] == ["bot", "bot"]
+    conversation = log.get_conversation("turn-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
+    assert (conversation.intent, conversation.intent_confidence) == ("human_handoff", 0.91)
+    assert conversation.last_message == ""
