@@ -59,7 +59,7 @@ export SUPPORTBOT_ACTION_SERVER_URL="${SUPPORTBOT_ACTION_SERVER_URL:-http://127.
 supportbot orders migrate >/dev/null
 # Checks the model, SUPPORTBOT_DB_URL and SUPPORTBOT_REDIS_URL (a clear message and exit 2 when
 # one is wrong), then writes the supervisord configuration for this layout.
-conf="$(supportbot supervise)"
+conf="$(supportbot supervise ${SUPPORTBOT_RUN_DIR:+--run-dir "$SUPPORTBOT_RUN_DIR"})"
 
 base="http://${SUPPORTBOT_HOST}:${SUPPORTBOT_PORT}"
 [ "$SUPPORTBOT_HOST" = "0.0.0.0" ] && base="http://127.0.0.1:${SUPPORTBOT_PORT}"
