@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import secrets
@@ -35,6 +36,9 @@ BENCH_MESSAGES = (
 P95_TARGET_MS = 500.0
 
 
+STAGES = ("gateway", "rasa", "nlu", "dialogue")
+
+
 @dataclass
 class TurnResult:
     session_id: str
@@ -42,6 +46,22 @@ class TurnResult:
     status: int  # 0 when no HTTP answer came back
     answered_by: str | None = None
     error: str | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # seconds, from Server-Timing
+    messages: int = 0
+    attempts: int = 1
+
+
+def parse_server_timing(header: str | None) -> dict[str, float]:
+    """``gateway;dur=12.5, rasa;dur=80`` -> {"gateway": 0.0125, "rasa": 0.08} (seconds)."""
+    stages: dict[str, float] = {}
+    for part in (header or "").split(","):
+        name, _, params = part.strip().partition(";")
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "dur" and name:
+                with contextlib.suppress(ValueError):
+                    stages[name] = float(value) / 1000
+    return stages
 
 
 @dataclass
@@ -56,7 +76,12 @@ class BenchReport:
     expected_in_tracker: int = 0
     in_log: int = 0
     expected_in_log: int = 0
+    duplicated: int = 0
     check_errors: list[str] = field(default_factory=list)
+    # Seconds per action run and runs per action during the benchmark, from the action server's
+    # /metrics (empty when it could not be read).
+    action_seconds: float = 0.0
+    action_runs: int = 0
 
     @property
     def ok(self) -> list[TurnResult]:
@@ -71,12 +96,30 @@ class BenchReport:
         return (self.expected_in_tracker - self.in_tracker) + (self.expected_in_log - self.in_log)
 
     def latency_ms(self, quantile: float) -> float:
-        values = sorted(r.latency * 1000 for r in self.ok)
-        if not values:
-            return math.nan
-        # Nearest rank: the value below which `quantile` of the turns fall.
-        rank = max(1, math.ceil(quantile * len(values)))
-        return values[rank - 1]
+        return _quantile([r.latency * 1000 for r in self.ok], quantile)
+
+    def stages(self) -> dict[str, dict[str, float]]:
+        """Per stage: p50 and mean in ms over the answered turns that reported it; ``action`` is the
+        action server's mean per turn and ``policies`` what is left of Rasa's dialogue time
+        (policies, tracker store, lock, the action calls' overhead)."""
+        found: dict[str, dict[str, float]] = {}
+        for stage in STAGES:
+            values = [r.stages[stage] * 1000 for r in self.ok if stage in r.stages]
+            if values:
+                found[stage] = {
+                    "p50_ms": round(_quantile(values, 0.5), 1),
+                    "mean_ms": round(sum(values) / len(values), 1),
+                }
+        forwarded = [r for r in self.ok if r.answered_by != "agent"]
+        if self.action_runs and forwarded:
+            action = self.action_seconds * 1000 / len(forwarded)
+            found["action"] = {
+                "mean_ms": round(action, 1),
+                "runs_per_turn": round(self.action_runs / len(forwarded), 2),
+            }
+            if "dialogue" in found:
+                found["policies"] = {"mean_ms": round(found["dialogue"]["mean_ms"] - action, 1)}
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         statuses: dict[str, int] = {}
@@ -105,8 +148,20 @@ class BenchReport:
             "in_log": self.in_log,
             "expected_in_log": self.expected_in_log,
             "lost_turns": self.lost,
+            "duplicated_turns": self.duplicated,
+            "silent_turns": sum(1 for r in ok if r.answered_by == "bot" and not r.messages),
+            "retried_turns": sum(1 for r in self.results if r.attempts > 1),
+            "stages": self.stages(),
             "check_errors": self.check_errors,
         }
+
+
+def _quantile(values: list[float], quantile: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    # Nearest rank: the value below which `quantile` of the turns fall.
+    return ordered[max(1, math.ceil(quantile * len(ordered))) - 1]
 
 
 async def _user(
@@ -117,9 +172,8 @@ async def _user(
     offset: int,
     think: float = 0.0,
     start_after: float = 0.0,
+    retries: int = 0,
 ) -> list[TurnResult]:
-    import httpx
-
     results = []
     if start_after:
         await asyncio.sleep(start_after)
@@ -128,25 +182,58 @@ async def _user(
             await asyncio.sleep(think)
         message = BENCH_MESSAGES[(offset + turn) % len(BENCH_MESSAGES)]
         started = time.perf_counter()
-        try:
-            response = await client.post(
-                f"{url}/v1/chat", json={"session_id": session_id, "message": message}
-            )
-        except httpx.HTTPError as exc:
-            results.append(
-                TurnResult(session_id, time.perf_counter() - started, 0, error=exc.__class__.__name__)
-            )
-            continue
-        latency = time.perf_counter() - started
-        answered_by = None
-        if response.status_code == 200:
-            try:
-                answered_by = response.json().get("answered_by")
-            except ValueError:
-                results.append(TurnResult(session_id, latency, 0, error="not JSON"))
-                continue
-        results.append(TurnResult(session_id, latency, response.status_code, answered_by))
+        for attempt in range(1, retries + 2):
+            result = await _send(client, url, session_id, message, started)
+            result.attempts = attempt
+            # Like a widget would: a 503 or a dropped connection is sent again after a pause.
+            if result.status not in (0, 503) or attempt > retries:
+                break
+            await asyncio.sleep(1.0)
+        results.append(result)
     return results
+
+
+async def _send(client: Any, url: str, session_id: str, message: str, started: float) -> TurnResult:
+    import httpx
+
+    try:
+        response = await client.post(f"{url}/v1/chat", json={"session_id": session_id, "message": message})
+    except httpx.HTTPError as exc:
+        return TurnResult(session_id, time.perf_counter() - started, 0, error=exc.__class__.__name__)
+    latency = time.perf_counter() - started
+    if response.status_code != 200:
+        return TurnResult(session_id, latency, response.status_code)
+    try:
+        body = response.json()
+    except ValueError:
+        return TurnResult(session_id, latency, 0, error="not JSON")
+    return TurnResult(
+        session_id,
+        latency,
+        200,
+        body.get("answered_by"),
+        stages=parse_server_timing(response.headers.get("server-timing")),
+        messages=len(body.get("messages") or []),
+    )
+
+
+async def _action_totals(client: Any, action_server_url: str) -> tuple[float, int] | None:
+    """(seconds, runs) summed over every action, from the action server's /metrics."""
+    import httpx
+
+    try:
+        response = await client.get(f"{action_server_url.rstrip('/')}/metrics")
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    seconds, runs = 0.0, 0
+    for line in response.text.splitlines():
+        if line.startswith("supportbot_action_duration_seconds_sum"):
+            seconds += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("supportbot_action_duration_seconds_count"):
+            runs += int(float(line.rsplit(" ", 1)[1]))
+    return seconds, runs
 
 
 async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, timeout: float) -> None:
@@ -165,7 +252,12 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
             report.expected_in_tracker += forwarded
             report.expected_in_log += len(mine)
             try:
-                report.in_tracker += min(forwarded, await rasa.count_user_messages(session_id))
+                stored = await rasa.count_user_messages(session_id)
+                report.in_tracker += min(forwarded, stored)
+                # A turn resent after a failure that had in fact been handled counts twice.
+                report.duplicated += max(
+                    0, stored - sum(r.attempts for r in mine if r.answered_by != "agent")
+                )
             except SupportbotError as exc:
                 report.check_errors.append(f"tracker of {session_id}: {exc}")
             try:
@@ -187,8 +279,11 @@ async def run_chat_bench(
     rasa_url: str,
     timeout: float,
     think: float = 0.0,
+    retries: int = 0,
+    action_server_url: str | None = None,
 ) -> BenchReport:
-    """``think`` seconds pass between one user's reply and their next message (0: back to back)."""
+    """``think`` seconds pass between one user's reply and their next message (0: back to back);
+    a failed turn is sent again up to ``retries`` times."""
     import httpx
 
     url = url.rstrip("/")
@@ -203,16 +298,20 @@ async def run_chat_bench(
         if health.status_code != 200:
             raise SupportbotError(f"the gateway at {url} is not healthy: {health.text.strip()}")
         run_id = secrets.token_hex(4)
+        before = await _action_totals(client, action_server_url) if action_server_url else None
         started = time.perf_counter()
         per_user = await asyncio.gather(
             # With think time, users arrive spread over one think period instead of all at once.
             *(
-                _user(client, url, f"bench-{run_id}-{n:03d}", turns, n, think, think * n / users)
+                _user(client, url, f"bench-{run_id}-{n:03d}", turns, n, think, think * n / users, retries)
                 for n in range(users)
             )
         )
         wall = time.perf_counter() - started
+        after = await _action_totals(client, action_server_url) if action_server_url else None
     report = BenchReport(url=url, users=users, turns=turns, wall_seconds=wall, think=think)
+    if before is not None and after is not None and after[1] >= before[1]:
+        report.action_seconds, report.action_runs = after[0] - before[0], after[1] - before[1]
     report.results = [result for results in per_user for result in results]
     await _check_turns(report, settings, rasa_url, timeout)
     return report
@@ -231,6 +330,17 @@ def _print_report(data: dict[str, Any]) -> None:
     print(f"throughput   {data['throughput_per_s']:.1f} turns/s ({data['wall_seconds']:.1f} s wall)")
     print(f"tracker      {data['in_tracker']}/{data['expected_in_tracker']} turns in Rasa's tracker store")
     print(f"log          {data['in_log']}/{data['expected_in_log']} turns in the conversation log")
+    for stage, figures in data["stages"].items():
+        shown = "   ".join(
+            f"{key.replace('_ms', '')} {value:g}{' ms' if key.endswith('_ms') else ''}"
+            for key, value in figures.items()
+        )
+        print(f"stage        {stage:<9} {shown}")
+    if data["duplicated_turns"] or data["silent_turns"] or data["retried_turns"]:
+        print(
+            f"recovery     {data['retried_turns']} turns resent, {data['duplicated_turns']} handled twice, "
+            f"{data['silent_turns']} answered with no message"
+        )
     if data["held_for_agent"]:
         print(f"handoffs     {data['held_for_agent']} turns went to an agent instead of the bot")
     for problem in data["check_errors"][:5]:
@@ -242,6 +352,8 @@ def _print_report(data: dict[str, Any]) -> None:
 def _bench_chat(args: argparse.Namespace) -> int:
     if args.users < 1 or args.turns < 1:
         raise UsageError("--users and --turns must be at least 1")
+    if args.retries < 0:
+        raise UsageError("--retries must not be negative")
     if args.think < 0:
         raise UsageError("--think must not be negative")
     settings = get_settings()
@@ -253,9 +365,11 @@ def _bench_chat(args: argparse.Namespace) -> int:
             args.users,
             args.turns,
             settings=settings,
-            rasa_url=args.rasa_url or settings.rasa_url,
+            rasa_url=args.rasa_url or settings.rasa_urls[0],
             timeout=timeout,
             think=args.think,
+            retries=args.retries,
+            action_server_url=args.action_server_url or settings.action_server_url,
         )
     )
     data = report.to_dict()
@@ -268,9 +382,10 @@ def _bench_chat(args: argparse.Namespace) -> int:
             "supportbot: the gateway rate-limited the benchmark; run it with SUPPORTBOT_RATE_LIMIT=off",
             file=sys.stderr,
         )
-    if report.lost or report.check_errors:
+    if report.lost or report.check_errors or report.duplicated:
         print(
-            f"supportbot: {report.lost} turns missing from the tracker store or the conversation log",
+            f"supportbot: {report.lost} turns missing from the tracker store or the conversation log, "
+            f"{report.duplicated} handled twice",
             file=sys.stderr,
         )
         return 1
@@ -305,5 +420,15 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
         "--rasa-url", help="the Rasa server, for the tracker check (default SUPPORTBOT_RASA_URL)"
     )
     bench.add_argument("--timeout", type=float, help="seconds per request (default SUPPORTBOT_HTTP_TIMEOUT)")
+    bench.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        help="send a turn that failed (503 or a dropped connection) again, up to N times, as a widget would (default 0)",
+    )
+    bench.add_argument(
+        "--action-server-url",
+        help="the action server, for the per-action time from its /metrics (default SUPPORTBOT_ACTION_SERVER_URL)",
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     bench.set_defaults(func=_bench_chat)
