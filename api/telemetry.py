@@ -79,9 +79,13 @@ class Metrics:
             "supportbot_csat_score",
             "Share of rated bot answers the buyer found helpful (0..1; NaN before any rating).",
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.csat_rated = Gauge(
-            "supportbot_csat_ratings", "Bot answers rated by buyers.", registry=self.registry
+            "supportbot_csat_ratings",
+            "Bot answers rated by buyers.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.csat_score.set(float("nan"))
 
