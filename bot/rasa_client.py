@@ -202,6 +202,21 @@ class RasaClient:
         data = self._json(await self._request("GET", url, "Rasa", timeout=HEALTH_TIMEOUT_SECONDS), "Rasa")
         return data if isinstance(data, dict) else {}
 
+    async def replica_ready(self, base_url: str) -> None:
+        """Returns when the replica's gateway channel is ready (model loaded and warmed up);
+        ``RasaUnavailable`` saying why otherwise."""
+        url = f"{base_url}{GATEWAY_WEBHOOK.rsplit('/', 1)[0]}/"
+        try:
+            response = await self._client.get(url, timeout=httpx.Timeout(HEALTH_TIMEOUT_SECONDS))
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa is not reachable at {url}: {exc.__class__.__name__}") from exc
+        if response.status_code != 200:
+            try:
+                state = str(response.json().get("status") or response.status_code)
+            except ValueError:
+                state = f"HTTP {response.status_code}"
+            raise RasaUnavailable(f"Rasa at {base_url} is {state}")
+
     async def tracker(
         self, sender: str, *, include_events: str = "ALL", base_url: str | None = None
     ) -> dict[str, Any]:

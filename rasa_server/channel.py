@@ -14,6 +14,11 @@ could not tell from a bot with nothing to say.
 The message is parsed here, outside the conversation's lock, and handed to Rasa as the
 ``UserMessage``'s ``parse_data`` (Rasa then skips its own parse): that is how the channel knows
 the intent and the NLU time without reading the tracker back.
+
+``GET /webhooks/gateway/`` is the replica's readiness: 503 until the model is loaded *and* warmed
+up. Rasa opens its port once the model is loaded, but the first NLU parse and the first policy
+prediction still build TensorFlow's graphs (seconds); the channel does both on a throwaway
+conversation right after the server starts, so no buyer's first message pays for it.
 """
 
 from __future__ import annotations
@@ -36,7 +41,34 @@ def _problem(status: int, error: str) -> HTTPResponse:
     return response.json({"error": error}, status=status)
 
 
+WARM_UP_TEXTS = ("hello", "how long does delivery take")
+
+
+async def warm_up(agent: Any) -> float:
+    """One NLU parse per text and one policy prediction, on nothing stored; returns seconds."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    started = time.perf_counter()
+    for text in WARM_UP_TEXTS:
+        parse_data = await agent.processor.parse_message(UserMessage(text, sender_id="warm-up"))
+    tracker = DialogueStateTracker.from_events(
+        "warm-up",
+        [
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered(WARM_UP_TEXTS[-1], parse_data["intent"], [], parse_data),
+        ],
+        slots=agent.domain.slots,
+    )
+    agent.processor.predict_next_with_tracker(tracker)
+    return time.perf_counter() - started
+
+
 class GatewayInput(InputChannel):
+    def __init__(self) -> None:
+        self.warm = False
+
     @classmethod
     def name(cls) -> str:
         return "gateway"
@@ -44,8 +76,27 @@ class GatewayInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("gateway_webhook", __name__)
 
+        @webhook.listener("after_server_start")
+        async def warm(app: Any, _loop: Any) -> None:
+            agent = app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return
+            try:
+                seconds = await warm_up(agent)
+            except Exception:
+                # A model the warm-up cannot drive still serves; only the first turn is slower.
+                logger.exception("warming the model up failed")
+            else:
+                logger.info("model warmed up in %.1f s", seconds)
+            self.warm = True
+
         @webhook.route("/", methods=["GET"])
-        async def health(_request: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
+            agent = request.app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "loading"}, status=503)
+            if not self.warm:
+                return response.json({"status": "warming up"}, status=503)
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import RasaDep, SearcherDep, SettingsDep, StoreDep
 from bot.orders.store import OrderStore
-from bot.rasa_client import RasaClient, RasaUnavailable, model_loaded
+from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.schemas.base import Model
 
 router = APIRouter(tags=["operations"])
@@ -44,11 +44,12 @@ class Live(Model):
 
 
 async def _replica(rasa: RasaClient, url: str) -> str:
+    """Ready when its gateway channel says the model is loaded and warmed up."""
     try:
-        status = await rasa.status(url)
+        await rasa.replica_ready(url)
     except RasaUnavailable as exc:
         return f"down: {exc}"
-    return "ok" if model_loaded(status) else "down: Rasa is running but has no model loaded"
+    return "ok"
 
 
 async def _action_server(rasa: RasaClient) -> str:

@@ -167,6 +167,12 @@ class FakeRasa:
             body = await request.json()
             return self.reply(body["sender"], body["message"], body.get("metadata") or {})
 
+        @app.get("/webhooks/gateway/")
+        async def channel_ready() -> Any:
+            if not self.model_loaded:
+                return JSONResponse({"status": "loading"}, status_code=503)
+            return {"status": "ok"}
+
         @app.post("/webhooks/gateway/webhook")
         async def gateway_webhook(request: Request) -> Any:
             # rasa_server.channel.GatewayInput: the messages with the intent and the timings.

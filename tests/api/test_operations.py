@@ -67,7 +67,7 @@ def test_healthz_is_503_naming_what_is_down(gateway: Any, breakage: str, down: s
     assert body["status"] == "unavailable"
     assert body[down].startswith("down")
     if breakage == "no_model":
-        assert "no model" in body["rasa"]
+        assert "loading" in body["rasa"]
         assert body["action_server"] == "ok"
     if breakage == "actions_down":
         assert body["rasa"] == "ok"

@@ -62,6 +62,10 @@ class TrackerRasa:
             self.turns[sender] = self.turns.get(sender, 0) + 1
             return [{"recipient_id": sender, "text": "Most parcels arrive within 7 to 15 days."}]
 
+        @app.get("/webhooks/gateway/")
+        async def channel_ready() -> Any:
+            return {"status": "ok"}
+
         @app.post("/webhooks/gateway/webhook")
         async def gateway_webhook(request: Request) -> Any:
             # rasa_server.channel.GatewayInput (the gateway's way in): the same turn, wrapped.

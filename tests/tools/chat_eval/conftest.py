@@ -116,6 +116,10 @@ class ScriptedRasa:
             self.trackers[body["sender"]]["latest_message"] = {"intent": {"name": intent}}
             return [{"recipient_id": body["sender"], **message} for message in messages]
 
+        @app.get("/webhooks/gateway/")
+        async def channel_ready() -> Any:
+            return {"status": "ok"}
+
         @app.post("/webhooks/gateway/webhook")
         async def gateway_webhook(request: Request) -> Any:
             # rasa_server.channel.GatewayInput (the gateway's way in): the same turn, wrapped.
