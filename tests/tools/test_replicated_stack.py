@@ -35,6 +35,7 @@ HOME = Path(__file__).resolve().parents[2]
 MODEL = HOME / "models" / "rasa" / "supportbot.tar.gz"
 # Rasa loads its model in 30-60 s on an idle 2-core machine, several minutes on a busy one.
 READY_TIMEOUT = 900.0
+RECOVERY_TIMEOUT = 300.0
 
 pytestmark = [pytest.mark.slow, pytest.mark.replicated]
 
@@ -234,14 +235,16 @@ def test_killing_a_replica_a_gateway_or_the_action_server_loses_no_turn(stack: S
     assert all(r.json()["messages"] for r in answered)
     assert wait_ready(stack, 30)["rasa_replicas"][stack.rasa[1]] == "ok"
 
+    # How fast is a benchmark's business (docs/benchmarks.md); here only that it comes back on its
+    # own, with room for a busy machine (loading a model takes seconds idle, minutes under load).
     os.kill(stack.pid("gateway:gateway-0"), signal.SIGKILL)
     started = time.monotonic()
-    wait_ready(stack, 60)
+    wait_ready(stack, RECOVERY_TIMEOUT)
     gateway_back = time.monotonic() - started
 
     os.kill(stack.pid("actions:actions-0"), signal.SIGKILL)
     started = time.monotonic()
-    wait_ready(stack, 120)
+    wait_ready(stack, RECOVERY_TIMEOUT)
     actions_back = time.monotonic() - started
     after = [chat(stack, session, "How do I return an item?") for session in sessions]
     assert [r.status_code for r in after] == [200] * len(sessions)
