@@ -20,6 +20,7 @@ import socket
 import time
 
 log = logging.getLogger("actions.server")
+KEEP_ALIVE_SECONDS = 75
 
 
 def _listening_socket(args: argparse.Namespace) -> socket.socket:
@@ -78,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     from sanic.request import Request
 
     app = create_app("actions", cors_origins=[])
+    # Rasa opens a connection per action call and, when its event loop is busy with other
+    # conversations, may write the request seconds later; Sanic's default 5 s idle limit then
+    # closed the connection under it ("Cannot write to closing transport", the action's answer
+    # lost). Idle connections cost nothing here, so they may wait.
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
 
     @app.get("/metrics")
     async def metrics(_request: Request) -> response.HTTPResponse:

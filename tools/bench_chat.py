@@ -16,6 +16,7 @@ import secrets
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, get_settings
@@ -51,6 +52,43 @@ class TurnResult:
     attempts: int = 1
 
 
+def process_tree_cpu(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by ``root``'s descendants, by program name
+    (Linux /proc). What a turn costs in CPU does not depend on how busy the machine is, unlike
+    its latency, so turns per CPU-second is the figure capacity is planned from."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        words = [part.decode(errors="replace") for part in cmdline if part]
+        name = next(
+            (w for w in words if w in ("actions.server", "uvicorn") or w.endswith(("/uvicorn", "/rasa"))),
+            "other",
+        )
+        label = {"actions.server": "actions"}.get(name, Path(name).name)
+        stats[pid] = (label, (int(fields[11]) + int(fields[12])) / tick)
+    used: dict[str, float] = {}
+    for pid, (label, seconds) in stats.items():
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != root:
+            ancestor = parents.get(ancestor)
+        if ancestor == root:
+            used[label] = used.get(label, 0.0) + seconds
+    return used
+
+
 def parse_server_timing(header: str | None) -> dict[str, float]:
     """``gateway;dur=12.5, rasa;dur=80`` -> {"gateway": 0.0125, "rasa": 0.08} (seconds)."""
     stages: dict[str, float] = {}
@@ -82,6 +120,8 @@ class BenchReport:
     # /metrics (empty when it could not be read).
     action_seconds: float = 0.0
     action_runs: int = 0
+    # CPU seconds the stack's processes used during the run, by program (--supervisor-pid).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> list[TurnResult]:
@@ -152,6 +192,10 @@ class BenchReport:
             "silent_turns": sum(1 for r in ok if r.answered_by == "bot" and not r.messages),
             "retried_turns": sum(1 for r in self.results if r.attempts > 1),
             "stages": self.stages(),
+            "cpu_seconds": {name: round(value, 2) for name, value in sorted(self.cpu_seconds.items())},
+            "cpu_ms_per_turn": round(sum(self.cpu_seconds.values()) * 1000 / len(ok), 1)
+            if ok and self.cpu_seconds
+            else None,
             "check_errors": self.check_errors,
         }
 
@@ -254,10 +298,14 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
             try:
                 stored = await rasa.count_user_messages(session_id)
                 report.in_tracker += min(forwarded, stored)
-                # A turn resent after a failure that had in fact been handled counts twice.
-                report.duplicated += max(
-                    0, stored - sum(r.attempts for r in mine if r.answered_by != "agent")
+                # A turn resent after a failure that had in fact been handled counts twice; every
+                # attempt (a timed-out one too) may have reached Rasa.
+                sent = sum(
+                    r.attempts
+                    for r in report.results
+                    if r.session_id == session_id and r.answered_by != "agent"
                 )
+                report.duplicated += max(0, stored - sent)
             except SupportbotError as exc:
                 report.check_errors.append(f"tracker of {session_id}: {exc}")
             try:
@@ -281,6 +329,7 @@ async def run_chat_bench(
     think: float = 0.0,
     retries: int = 0,
     action_server_url: str | None = None,
+    supervisor_pid: int | None = None,
 ) -> BenchReport:
     """``think`` seconds pass between one user's reply and their next message (0: back to back);
     a failed turn is sent again up to ``retries`` times."""
@@ -299,6 +348,7 @@ async def run_chat_bench(
             raise SupportbotError(f"the gateway at {url} is not healthy: {health.text.strip()}")
         run_id = secrets.token_hex(4)
         before = await _action_totals(client, action_server_url) if action_server_url else None
+        cpu_before = process_tree_cpu(supervisor_pid) if supervisor_pid else {}
         started = time.perf_counter()
         per_user = await asyncio.gather(
             # With think time, users arrive spread over one think period instead of all at once.
@@ -308,8 +358,13 @@ async def run_chat_bench(
             )
         )
         wall = time.perf_counter() - started
+        cpu_after = process_tree_cpu(supervisor_pid) if supervisor_pid else {}
         after = await _action_totals(client, action_server_url) if action_server_url else None
     report = BenchReport(url=url, users=users, turns=turns, wall_seconds=wall, think=think)
+    # A process restarted during the run starts from 0: what it used counts from its start.
+    report.cpu_seconds = {
+        name: max(0.0, value - cpu_before.get(name, 0.0)) for name, value in cpu_after.items()
+    }
     if before is not None and after is not None and after[1] >= before[1]:
         report.action_seconds, report.action_runs = after[0] - before[0], after[1] - before[1]
     report.results = [result for results in per_user for result in results]
@@ -336,6 +391,12 @@ def _print_report(data: dict[str, Any]) -> None:
             for key, value in figures.items()
         )
         print(f"stage        {stage:<9} {shown}")
+    if data["cpu_ms_per_turn"] is not None:
+        shares = ", ".join(f"{name} {value:g} s" for name, value in data["cpu_seconds"].items())
+        print(
+            f"cpu          {data['cpu_ms_per_turn']:g} ms of CPU per turn, "
+            f"{1000 / data['cpu_ms_per_turn']:.1f} turns per CPU-second ({shares})"
+        )
     if data["duplicated_turns"] or data["silent_turns"] or data["retried_turns"]:
         print(
             f"recovery     {data['retried_turns']} turns resent, {data['duplicated_turns']} handled twice, "
@@ -347,6 +408,16 @@ def _print_report(data: dict[str, Any]) -> None:
         print(f"check error  {problem}")
     target = "met" if data["p95_ms"] <= P95_TARGET_MS else "missed"
     print(f"p95 target   {P95_TARGET_MS:.0f} ms: {target}")
+
+
+def _pid(value: str | None) -> int | None:
+    """A pid, or the pid in a pid file (var/run/supervisord.pid)."""
+    if not value:
+        return None
+    text = Path(value).read_text().strip() if not value.isdigit() else value
+    if not text.isdigit():
+        raise UsageError(f"--supervisor-pid: {value!r} is neither a pid nor a pid file")
+    return int(text)
 
 
 def _bench_chat(args: argparse.Namespace) -> int:
@@ -370,6 +441,7 @@ def _bench_chat(args: argparse.Namespace) -> int:
             think=args.think,
             retries=args.retries,
             action_server_url=args.action_server_url or settings.action_server_url,
+            supervisor_pid=_pid(args.supervisor_pid),
         )
     )
     data = report.to_dict()
@@ -425,6 +497,10 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
         type=int,
         default=0,
         help="send a turn that failed (503 or a dropped connection) again, up to N times, as a widget would (default 0)",
+    )
+    bench.add_argument(
+        "--supervisor-pid",
+        help="supervisord's pid or pid file (var/run/supervisord.pid): report the CPU its processes used per turn",
     )
     bench.add_argument(
         "--action-server-url",
