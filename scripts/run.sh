@@ -55,11 +55,11 @@ SUPPORTBOT_TRACKER_DB_URL="$(python -c 'from bot.config import get_settings; pri
 export SUPPORTBOT_TRACKER_DB_URL
 export SUPPORTBOT_ACTION_SERVER_URL="${SUPPORTBOT_ACTION_SERVER_URL:-http://127.0.0.1:5055}"
 
-# The schema once, before any process starts (several gateway processes would race to create it).
-supportbot orders migrate >/dev/null
 # Checks the model, SUPPORTBOT_DB_URL and SUPPORTBOT_REDIS_URL (a clear message and exit 2 when
 # one is wrong), then writes the supervisord configuration for this layout.
 conf="$(supportbot supervise ${SUPPORTBOT_RUN_DIR:+--run-dir "$SUPPORTBOT_RUN_DIR"})"
+# The schema once, before any process starts.
+supportbot orders migrate >/dev/null
 
 base="http://${SUPPORTBOT_HOST}:${SUPPORTBOT_PORT}"
 [ "$SUPPORTBOT_HOST" = "0.0.0.0" ] && base="http://127.0.0.1:${SUPPORTBOT_PORT}"
