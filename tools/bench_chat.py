@@ -52,10 +52,10 @@ class TurnResult:
     attempts: int = 1
 
 
-def process_tree_cpu(root: int) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by ``root``'s descendants, by program name
-    (Linux /proc). What a turn costs in CPU does not depend on how busy the machine is, unlike
-    its latency, so turns per CPU-second is the figure capacity is planned from."""
+def process_tree_cpu(root: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each of ``root``'s descendants, with its program
+    name (Linux /proc). What a turn costs in CPU does not depend on how busy the machine is,
+    unlike its latency, so turns per CPU-second is the figure capacity is planned from."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -79,13 +79,22 @@ def process_tree_cpu(root: int) -> dict[str, float]:
         )
         label = {"actions.server": "actions"}.get(name, Path(name).name)
         stats[pid] = (label, (int(fields[11]) + int(fields[12])) / tick)
-    used: dict[str, float] = {}
+    used: dict[int, tuple[str, float]] = {}
     for pid, (label, seconds) in stats.items():
         ancestor = parents.get(pid)
         while ancestor and ancestor != root:
             ancestor = parents.get(ancestor)
         if ancestor == root:
-            used[label] = used.get(label, 0.0) + seconds
+            used[pid] = (label, seconds)
+    return used
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds per program between two readings. A process that died meanwhile is missing
+    (what it used since the first reading is lost); one started meanwhile counts from its start."""
+    used: dict[str, float] = {}
+    for pid, (label, seconds) in after.items():
+        used[label] = used.get(label, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
     return used
 
 
@@ -194,7 +203,7 @@ class BenchReport:
             "stages": self.stages(),
             "cpu_seconds": {name: round(value, 2) for name, value in sorted(self.cpu_seconds.items())},
             "cpu_ms_per_turn": round(sum(self.cpu_seconds.values()) * 1000 / len(ok), 1)
-            if ok and self.cpu_seconds
+            if ok and sum(self.cpu_seconds.values()) > 0
             else None,
             "check_errors": self.check_errors,
         }
@@ -288,6 +297,22 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
 
     sessions = sorted({r.session_id for r in report.results})
     rasa = RasaClient(rasa_url, timeout=timeout)
+    replicas = list(rasa.replicas)
+
+    async def stored_turns(session_id: str) -> int:
+        # Any replica reads the shared tracker store; one that is down (killed during the run)
+        # is skipped.
+        problem: SupportbotError | None = None
+        for url in replicas:
+            try:
+                tracker = await rasa.tracker(session_id, include_events="ALL", base_url=url)
+            except SupportbotError as exc:
+                problem = exc
+                continue
+            return sum(1 for event in tracker.get("events") or [] if event.get("event") == "user")
+        assert problem is not None
+        raise problem
+
     log = ConversationLog(get_engine(settings.database_url))
     try:
         for session_id in sessions:
@@ -296,7 +321,7 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
             report.expected_in_tracker += forwarded
             report.expected_in_log += len(mine)
             try:
-                stored = await rasa.count_user_messages(session_id)
+                stored = await stored_turns(session_id)
                 report.in_tracker += min(forwarded, stored)
                 # A turn resent after a failure that had in fact been handled counts twice; every
                 # attempt (a timed-out one too) may have reached Rasa.
@@ -361,10 +386,7 @@ async def run_chat_bench(
         cpu_after = process_tree_cpu(supervisor_pid) if supervisor_pid else {}
         after = await _action_totals(client, action_server_url) if action_server_url else None
     report = BenchReport(url=url, users=users, turns=turns, wall_seconds=wall, think=think)
-    # A process restarted during the run starts from 0: what it used counts from its start.
-    report.cpu_seconds = {
-        name: max(0.0, value - cpu_before.get(name, 0.0)) for name, value in cpu_after.items()
-    }
+    report.cpu_seconds = cpu_used(cpu_before, cpu_after)
     if before is not None and after is not None and after[1] >= before[1]:
         report.action_seconds, report.action_runs = after[0] - before[0], after[1] - before[1]
     report.results = [result for results in per_user for result in results]
@@ -436,7 +458,7 @@ def _bench_chat(args: argparse.Namespace) -> int:
             args.users,
             args.turns,
             settings=settings,
-            rasa_url=args.rasa_url or settings.rasa_urls[0],
+            rasa_url=args.rasa_url or settings.rasa_url,
             timeout=timeout,
             think=args.think,
             retries=args.retries,
