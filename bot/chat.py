@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from bot.channels.render import match_option, option_ref, web_message
 from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
 from bot.conversations import ConversationLog
@@ -44,7 +45,6 @@ from bot.schemas.conversations import (
     Button,
     Channel,
     ChannelAddress,
-    ChatMessage,
     Conversation,
     Message,
     Source,
@@ -141,10 +141,15 @@ def replies_from_rasa(items: list[dict[str, Any]]) -> list[BotReply]:
 
 
 def _source(value: Any) -> Source | None:
+    """``custom.source`` as sent by the actions: ``{"id", "title", "category"?, "platform"?, "more"?}``."""
     if not isinstance(value, dict) or not value.get("id"):
         return None
     return Source(
-        id=str(value["id"]), title=str(value.get("title") or ""), category=str(value.get("category") or "")
+        id=str(value["id"]),
+        title=str(value.get("title") or ""),
+        category=str(value.get("category") or ""),
+        platform=str(value["platform"]) if value.get("platform") else None,
+        more=value.get("more") is True,
     )
 
 
@@ -207,9 +212,13 @@ class ChatService:
         channel: Channel,
         customer_id: str | None,
         address: ChannelAddress = WEB,
+        option: Button | None = None,
     ) -> Turn:
         """One buyer message: ``Forbidden`` for someone else's session, ``RasaUnavailable`` when Rasa
-        is down (the buyer's message is logged either way, so an agent can still see it)."""
+        is down (the buyer's message is logged either way, so an agent can still see it).
+
+        ``option`` is the offered option the message picks (``option_for``): the log keeps what the
+        buyer sent, with the option beside it, and Rasa gets the option's payload."""
         self.check_message(text)
         conversation = await self.owned_conversation(session_id, channel, customer_id)
         self.metrics.turn_received(channel)
@@ -221,13 +230,15 @@ class ChatService:
             channel=channel,
             customer_id=customer_id,
             address=address,
+            data={"option": option.dict()} if option is not None else None,
         )
         if conversation is not None and conversation.status in AGENT_STATUSES:
             return Turn()
         started = time.perf_counter()
+        said = (option.payload or option.title) if option is not None else text
         try:
             items = await self.rasa.send_message(
-                session_id, text, {"customer_id": customer_id, "channel": channel}
+                session_id, said, {"customer_id": customer_id, "channel": channel}
             )
         except RasaUnavailable:
             self.metrics.rasa_failed()
@@ -256,6 +267,27 @@ class ChatService:
             self.conversations.set_status(session_id, "handoff", ticket_id=handoff.ticket_id)
             self.metrics.handed_off(channel)
         return logged
+
+    async def option_for(self, session_id: str, text: str, *, reply_id: str | None = None) -> Button | None:
+        """The option a WhatsApp buyer picked, or None for a message that picks none.
+
+        A tapped button or list row comes with its ``reply_id`` (the option's payload, or a
+        reference to the logged message and position for a payload too long to be an id). Typed,
+        an option's number or title picks from what the bot offered last, while the bot (not a
+        person) has the conversation: "2" is an answer to an agent's own question otherwise."""
+        if reply_id is not None:
+            ref = option_ref(reply_id)
+            if ref is None:
+                return Button(title=text or reply_id, payload=reply_id)
+            message = await self.db(self.conversations.message, session_id, ref[0])
+            offered = message.options if message is not None else []
+            return offered[ref[1]] if ref[1] < len(offered) else None
+        conversation = await self.db(self.conversations.get_conversation, session_id)
+        if conversation is None or conversation.status != "bot":
+            return None
+        turn = await self.db(self.conversations.latest_bot_turn, session_id)
+        offered = next((message.options for message in reversed(turn) if message.options), [])
+        return match_option(text, offered)
 
     async def record_intent(self, session_id: str) -> None:
         """After a turn: the intent Rasa recognised, for the agent console and the metrics.
@@ -287,7 +319,7 @@ class ChatService:
         return ChatHistory(
             session_id=session_id,
             status=conversation.status,
-            messages=[ChatMessage.of(message) for message in found],
+            messages=[web_message(message) for message in found],
         )
 
     async def rate(

@@ -112,6 +112,31 @@ class ConversationLog:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query)]
 
+    def message(self, session_id: str, message_id: int) -> Message | None:
+        """One message of this session (None for another session's id)."""
+        table = db.messages
+        query = select(table).where(table.c.session_id == session_id, table.c.id == message_id)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _message(row)
+
+    def latest_bot_turn(self, session_id: str) -> list[Message]:
+        """The bot's messages since the last customer or agent message, oldest first: what the bot
+        said last, whose options a WhatsApp buyer may answer by number or title."""
+        table = db.messages
+        last_other = (
+            select(func.coalesce(func.max(table.c.id), 0))
+            .where(table.c.session_id == session_id, table.c.role != "bot")
+            .scalar_subquery()
+        )
+        query = (
+            select(table)
+            .where(table.c.session_id == session_id, table.c.role == "bot", table.c.id > last_other)
+            .order_by(table.c.id)
+        )
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query)]
+
     def get_conversation(self, session_id: str) -> Conversation | None:
         query = select(db.conversations).where(db.conversations.c.session_id == session_id)
         with db.database_errors(self.engine), self.engine.connect() as conn:

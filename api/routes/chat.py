@@ -6,9 +6,9 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 
 from api.deps import ChatDep, ConversationsDep, LimiterDep, MetricsDep, SettingsDep, client_ip, rate_limit
 from api.security import identity_from_request, verify_customer
+from bot.channels.render import web_message
 from bot.schemas.base import WEB_SESSION_ID_MAX_CHARS
 from bot.schemas.chat import ChatHistory, ChatRequest, ChatResponse, Feedback, FeedbackRequest
-from bot.schemas.conversations import ChatMessage
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 
@@ -34,7 +34,7 @@ async def chat(
         session_id=body.session_id,
         customer_verified=customer_id is not None,
         answered_by="bot" if turn.forwarded else "agent",
-        messages=[ChatMessage.of(message) for message in turn.messages],
+        messages=[web_message(message) for message in turn.messages],
     )
 
 

@@ -32,8 +32,9 @@ async def search(
     return SearchResults.of(await run_in_threadpool(run))
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id}", response_model_exclude_none=True)
 async def article(article_id: str, articles: ArticlesDep) -> ArticleView:
+    """One article as the /help page shows it: title, help center, category and its sections."""
     found = (await run_in_threadpool(articles.get)).get(article_id)
     if found is None:
         raise NotFound(f"There is no help article with id {article_id!r}.")

@@ -299,10 +299,12 @@
     view.transcript.scrollTop = view.transcript.scrollHeight;
   }
 
-  /** A one-line note for a bot message's structured payload (cards are shown to the buyer). */
+  /** A one-line note for a message's structured payload (cards are shown to the buyer; a WhatsApp
+   * buyer's number or tap is shown with the option it picked). */
   function dataSummary(data) {
     const parts = [];
-    if (data.source && data.source.title) parts.push(`Source: ${data.source.title}`);
+    if (data.option && data.option.title) parts.push(`Picked the option “${data.option.title}”`);
+    if (data.source && data.source.title) parts.push(`Source: ${data.source.label || data.source.title}`);
     if (data.order_id) {
       const checks = CHECKS.filter(([name]) => data[name]).map(([name, label]) => `${label}: ${data[name].allowed ? "allowed" : "not allowed"}`);
       parts.push(`Order ${data.order_id}${data.status ? ` (${humanize(data.status)})` : ""}${checks.length ? " — " + checks.join(", ") : ""}`);

@@ -142,6 +142,7 @@
       doc: "M7 3h7l5 5v13H7zM14 3v5h5M10 13h6M10 17h6",
       person: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0",
       alert: "M12 4l9 16H3zM12 10v4M12 17v.5",
+      open: "M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5",
     };
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
@@ -175,6 +176,12 @@
 
   function helpUrl(articleId) {
     return `${API_BASE}/help/${encodeURIComponent(articleId)}`;
+  }
+
+  /** A source's help page on the gateway: its `url` (a /help/ path), or built from its id (older messages). */
+  function sourceUrl(source) {
+    const path = typeof source.url === "string" && /^\/help\/[^/]/.test(source.url) ? source.url : null;
+    return path ? API_BASE + path : helpUrl(source.id);
   }
 
   const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -359,21 +366,41 @@
     if (message.text) node.appendChild(el("div", { class: "sb-bubble" }, richText(String(message.text))));
     const cards = renderCards(data);
     if (cards) node.appendChild(cards);
-    if (source && source.id) {
-      node.appendChild(
-        el(
-          "a",
-          { class: "sb-source", href: helpUrl(source.id), target: "_blank", rel: "noopener", "data-testid": "source-link" },
-          icon("doc"),
-          `Source: ${source.title || source.id}`
-        )
-      );
-    }
+    if (source && source.id) node.appendChild(renderSource(source));
     if (Array.isArray(message.buttons) && message.buttons.length && !message.buttonsUsed) {
       node.appendChild(renderButtons(message));
     }
     if (message.id !== null && message.id !== undefined && !isAgent) node.appendChild(renderFeedback(message));
     return node;
+  }
+
+  /**
+   * The article behind an answer: "Source: <title> (<platform> help center)" linking to its help page
+   * and, when the answer was only part of the article, "Read the whole article". Both open a new tab.
+   */
+  function renderSource(source) {
+    const href = sourceUrl(source);
+    const label = String(source.label || source.title || source.id);
+    return el(
+      "div",
+      { class: "sb-sources" },
+      el("a", { class: "sb-source", href, target: "_blank", rel: "noopener", "data-testid": "source-link" }, icon("doc"), `Source: ${label}`),
+      source.more
+        ? el(
+            "a",
+            {
+              class: "sb-more",
+              href,
+              target: "_blank",
+              rel: "noopener",
+              "aria-label": `Read the whole article: ${label}`,
+              "data-testid": "article-link",
+            },
+            "Read the whole article",
+            icon("open")
+          )
+        : null
+    );
   }
 
   function renderButtons(message) {

@@ -64,6 +64,10 @@ UNREADABLE = "Sorry, I can only read text messages. Please type your question."
 TOO_QUICK = "You're sending messages too quickly. Please wait a moment, then try again."
 UNAVAILABLE = "Sorry, the assistant is not available right now. Please try again in a few minutes."
 HANDOFF_PAYLOAD = "/human_handoff"
+# Options where a channel has no buttons: Twilio's numbered list, and the Cloud API's list menu.
+REPLY_WITH_NUMBER = "Reply with a number:"
+CHOOSE_OPTION = "Choose an option:"
+OPTIONS_BUTTON = "See options"
 
 # The payload key marking a reply that is not an answer: the help center had none it was sure of.
 # Channels ignore it; the agent console, metrics and `supportbot eval answers` can count on it

@@ -167,6 +167,12 @@ class Validity:
         return data
 
 
+def cited_title(title: str, platform: str | None) -> str:
+    """How buyers see a source, on every channel: the title, and whose help center it is
+    (WISHALIVE's and AliExpress's pages differ)."""
+    return f"{title} ({platform} help center)" if platform else title
+
+
 @dataclass(frozen=True)
 class Article:
     """One help-center article.
@@ -207,7 +213,7 @@ class Article:
     @property
     def source_title(self) -> str:
         """How a reply cites this article: its title, with the platform whose help center it is."""
-        return f"{self.title} ({self.platform} help center)" if self.platform else self.title
+        return cited_title(self.title, self.platform)
 
     def is_current(self, today: date) -> bool:
         """False for an ended campaign or notice: kept for agents, not offered to buyers."""

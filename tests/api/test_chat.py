@@ -20,6 +20,10 @@ def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: An
         "id": "delivery-times",
         "title": "How long does delivery take?",
         "category": "shipping",
+        "platform": None,
+        "more": False,
+        "label": "How long does delivery take?",
+        "url": "/help/delivery-times",
     }
     assert isinstance(message["id"], int)
     assert "data" not in message
@@ -28,6 +32,31 @@ def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: An
         "message": "How long does delivery take?",
         "metadata": {"customer_id": None, "channel": "web"},
     }
+
+
+def test_a_partial_answer_shows_its_source_as_a_link_and_offers_the_whole_article(gateway: Any) -> None:
+    """What the dialogue sends for a composed answer: the text with its citation, and the source
+    with its platform and ``more``. The widget gets the citation as data, not twice."""
+    composed = "Paid order\nYou can cancel with the seller's approval.\nSource: How to cancel my order? (WISHALIVE help center)"
+    source = {
+        "id": "how-to-cancel-my-order",
+        "title": "How to cancel my order?",
+        "platform": "WISHALIVE",
+        "more": True,
+    }
+    gateway.rasa.reply = lambda sender, text, metadata: [  # type: ignore[method-assign]
+        {"recipient_id": sender, "text": composed},
+        {"recipient_id": sender, "custom": {"source": source}},
+    ]
+    [message] = gateway.chat("web-more", "how do I cancel a paid order").json()["messages"]
+    assert message["text"] == "Paid order\nYou can cancel with the seller's approval."
+    assert message["source"]["label"] == "How to cancel my order? (WISHALIVE help center)"
+    assert message["source"]["url"] == "/help/how-to-cancel-my-order"
+    assert message["source"]["more"] is True
+    # Polling shows the same; the log keeps what the bot said, for agents.
+    [polled] = gateway.client.get("/v1/chat/web-more/messages?after=0").json()["messages"][1:]
+    assert polled == message
+    assert gateway.services.conversations.messages("web-more")[-1].text == composed
 
 
 def test_every_turn_is_in_the_conversation_log(gateway: Any) -> None:

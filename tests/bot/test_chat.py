@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,61 @@ def test_unknown_conversations_are_not_found(service: ChatService) -> None:
         asyncio.run(service.close("nobody"))
     with pytest.raises(NotFound):
         asyncio.run(service.rate("nobody", 1, True, None))
+
+
+def test_a_typed_number_or_title_picks_the_option_the_bot_offered_last(tmp_path: Path) -> None:
+    def offers(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json=[
+                {
+                    "text": "Which one?",
+                    "buttons": [
+                        {"title": "Track my order", "payload": "/track_order"},
+                        {"title": "Talk to a person", "payload": "/human_handoff"},
+                    ],
+                }
+            ],
+        )
+
+    url = f"sqlite:///{tmp_path / 'options.db'}"
+    db.migrate(url)
+    engine = db.get_engine(url)
+    sent: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content)["message"])
+        return offers(request)
+
+    rasa = RasaClient("http://rasa.test", timeout=5, transport=httpx.MockTransport(record))
+    service = ChatService(
+        rasa=rasa,
+        conversations=ConversationLog(engine),
+        store=OrderStore(engine),
+        metrics=Metrics(),
+        max_message_chars=50,
+    )
+    _, address = twilio_session("+14155238886", "+4915112345678", None)
+
+    async def say(text: str, reply_id: str | None = None) -> None:
+        option = await service.option_for("wa-1", text, reply_id=reply_id)
+        await service.handle_turn(
+            "wa-1", text, channel="whatsapp", customer_id=None, address=address, option=option
+        )
+
+    async def conversation() -> None:
+        assert await service.option_for("wa-1", "1") is None  # nothing offered yet
+        await say("help")
+        await say("2")
+        await say("track my order")
+        await say("9")
+        logged = service.conversations.latest_bot_turn("wa-1")[-1]
+        await say("The big one", reply_id=f"sb:{logged.id}:0")
+        assert await service.option_for("wa-1", "x", reply_id=f"sb:{logged.id}:5") is None
+        service.conversations.set_status("wa-1", "agent")
+        assert await service.option_for("wa-1", "1") is None  # a person has the conversation
+
+    asyncio.run(conversation())
+    asyncio.run(rasa.aclose())
+    db.dispose_engine(url)
+    assert sent == ["help", "/human_handoff", "/track_order", "9", "/track_order"]
