@@ -48,7 +48,11 @@ class OrderAction(SupportAction):
     those questions is what the help center answers for a buyer who is not signed in.
     """
 
-    check: OrderCheck
+    @property
+    @abstractmethod
+    def check(self) -> OrderCheck:
+        """The check this action runs (a class attribute of each concrete action). Abstract, so
+        rasa-sdk, which registers every concrete Action subclass, skips the intermediate classes."""
 
     def name(self) -> str:
         return ACTION_FOR_CHECK[self.check]
