@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.corpus import Article
 from bot.search import SearchResponse, SearchResult
 
-WIDGET_SECRET = "widget-secret-for-api-tests"
+WIDGET_SECRET = "widget-secret-for-the-gateway-api-tests"
 ADMIN_TOKEN = "admin-token-for-api-tests"
 TWILIO_AUTH_TOKEN = "twilio-token-for-api-tests"
 WHATSAPP_APP_SECRET = "whatsapp-app-secret-for-tests"
@@ -265,6 +265,12 @@ class Gateway:
         return {"X-Customer-Id": customer_id, "X-Customer-Hash": sign(customer_id)}
 
 
+def local_client(app: FastAPI) -> TestClient:
+    """A client from this machine (loopback peer); its Host, testserver, is in the test settings'
+    allowed hosts."""
+    return TestClient(app, client=("127.0.0.1", 50000))
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -275,6 +281,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admin_token": ADMIN_TOKEN,
         "rate_limit": "off",
         "http_timeout": 5.0,
+        "allowed_hosts": "testserver",
         "twilio_auth_token": TWILIO_AUTH_TOKEN,
         "whatsapp_app_secret": WHATSAPP_APP_SECRET,
         "whatsapp_verify_token": WHATSAPP_VERIFY_TOKEN,
@@ -336,7 +343,7 @@ def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[...
             clock=lambda: NOW,
             channel_transport=outbox.transport(),
         )
-        client = TestClient(create_app(settings, services=services))
+        client = local_client(create_app(settings, services=services))
         client.__enter__()
         opened.append(client)
         return Gateway(client, services, rasa, outbox, searcher, settings)

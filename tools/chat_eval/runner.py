@@ -295,7 +295,7 @@ class GatewayTransport:
 
         body: dict[str, Any] = {"session_id": conversation, "message": text}
         if customer_id is not None:
-            from api.security import customer_hash
+            from bot.identity import customer_hash
 
             if not self.widget_secret:
                 raise SupportbotError(
