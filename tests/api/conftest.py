@@ -33,6 +33,8 @@ WHATSAPP_APP_SECRET = "whatsapp-app-secret-for-tests"
 WHATSAPP_VERIFY_TOKEN = "whatsapp-verify-token-for-tests"
 WHATSAPP_ACCESS_TOKEN = "whatsapp-access-token-for-tests"
 WHATSAPP_API_URL = "https://graph.whatsapp.test/v19.0"
+ACTIONS_SECRET = "actions-secret-for-the-gateway-api-tests"
+RASA_TOKEN = "rasa-token-for-the-gateway-api-tests"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 ARTICLES = [
@@ -94,13 +96,17 @@ class WordSearcher:
 
 @dataclass
 class FakeRasa:
-    """Rasa's REST channel, /model/parse, /status and tracker, plus the action server's /health."""
+    """Rasa's REST channel, /model/parse, /status and tracker, plus the action server's /health.
+
+    Like ``rasa run --auth-token``, every API call but the REST webhook needs ``?token=``."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[str] = field(default_factory=list)
     down: bool = False
     model_loaded: bool = True
     actions_up: bool = True
+    token: str | None = RASA_TOKEN
+    refused: list[str] = field(default_factory=list)
 
     def intent_of(self, text: str) -> tuple[str, float]:
         lowered = text.lower()
@@ -160,6 +166,18 @@ class FakeRasa:
 
     def app(self) -> FastAPI:
         app = FastAPI()
+
+        @app.middleware("http")
+        async def requires_token(request: Request, call_next: Any) -> Any:
+            open_paths = ("/webhooks/rest/webhook", "/health")
+            if (
+                self.token
+                and request.url.path not in open_paths
+                and request.query_params.get("token") != self.token
+            ):
+                self.refused.append(request.url.path)
+                return JSONResponse({"reason": "NotAuthenticated"}, status_code=401)
+            return await call_next(request)
 
         @app.post("/webhooks/rest/webhook")
         async def webhook(request: Request) -> Any:
@@ -251,6 +269,20 @@ class Gateway:
             body.setdefault("customer_hash", sign(customer_id))
         return self.client.post("/v1/chat", json=body)
 
+    def sent_identity(self, index: int = -1) -> dict[str, Any]:
+        """The customer and channel the gateway sent Rasa with a turn, once its signature has been
+        checked the way the action server checks it."""
+        from bot.identity import verified_turn_customer
+
+        item = self.rasa.received[index]
+        metadata = item["metadata"]
+        if metadata["customer_id"] is not None:
+            verified = verified_turn_customer(
+                ACTIONS_SECRET, metadata, sender_id=item["sender"], now=self.services.clock()
+            )
+            assert verified == metadata["customer_id"], "the gateway's identity signature does not verify"
+        return {"customer_id": metadata["customer_id"], "channel": metadata["channel"]}
+
     @property
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -282,6 +314,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "rate_limit": "off",
         "http_timeout": 5.0,
         "allowed_hosts": "testserver",
+        "actions_secret": ACTIONS_SECRET,
+        "rasa_token": RASA_TOKEN,
         "twilio_auth_token": TWILIO_AUTH_TOKEN,
         "whatsapp_app_secret": WHATSAPP_APP_SECRET,
         "whatsapp_verify_token": WHATSAPP_VERIFY_TOKEN,

@@ -27,11 +27,9 @@ def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: An
     }
     assert isinstance(message["id"], int)
     assert "data" not in message
-    assert gateway.rasa.received[-1] == {
-        "sender": "web-1",
-        "message": "How long does delivery take?",
-        "metadata": {"customer_id": None, "channel": "web"},
-    }
+    assert gateway.rasa.received[-1]["sender"] == "web-1"
+    assert gateway.rasa.received[-1]["message"] == "How long does delivery take?"
+    assert gateway.sent_identity() == {"customer_id": None, "channel": "web"}
 
 
 def test_a_partial_answer_shows_its_source_as_a_link_and_offers_the_whole_article(gateway: Any) -> None:
@@ -84,7 +82,7 @@ def test_a_valid_hash_verifies_the_customer_and_order_data_comes_back(gateway: A
         "status": "shipped",
         "cancel": {"allowed": False, "reason": "The seller has already shipped this order."},
     }
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "web"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "web"}
     assert gateway.services.conversations.get_conversation("web-c1").customer_id == "C1001"
 
 
