@@ -68,7 +68,7 @@ class ActionHandoff(SupportAction):
             ticket = self.services.store().create_ticket(
                 session_id=tracker.sender_id,
                 channel=channel_of(tracker),
-                customer_id=verified_customer_id(tracker),
+                customer_id=verified_customer_id(tracker, self.services),
                 reason=handoff_reason(tracker),
                 transcript=transcript(tracker),
             )
@@ -76,9 +76,9 @@ class ActionHandoff(SupportAction):
             # The buyer must learn that no one was called, not just that something failed.
             log.exception("no handoff ticket for conversation %s", tracker.sender_id)
             dispatcher.utter_message(text=replies.HANDOFF_FAILED)
-            return identity_events(tracker)
+            return identity_events(tracker, self.services)
         dispatcher.utter_message(
             text=replies.handoff_text(ticket.ticket_id),
             json_message={"handoff": {"ticket_id": ticket.ticket_id}},
         )
-        return identity_events(tracker)
+        return identity_events(tracker, self.services)

@@ -28,6 +28,7 @@ from bot.chat import ChatService
 from bot.config import Settings, parse_rate_limit
 from bot.conversations import ConversationLog
 from bot.corpus import Article
+from bot.identity import WidgetIdentity
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient
 from bot.schemas.base import utc_now
@@ -69,6 +70,7 @@ class Services:
     judge: Judge
     assist: AssistService
     chat: ChatService
+    identity: WidgetIdentity
     metrics: Metrics
     limiter: RateLimiter | None
     clock: Callable[[], datetime] = utc_now
@@ -136,6 +138,7 @@ def build_services(
         settings.rasa_url,
         timeout=settings.http_timeout,
         action_server_url=settings.action_server_url,
+        token=settings.rasa_token,
         transport=rasa_transport,
     )
     closers: list[Callable[[], Awaitable[None]]] = [rasa.aclose]
@@ -176,9 +179,17 @@ def build_services(
         store=store,
         metrics=metrics,
         max_message_chars=settings.max_message_chars,
+        actions_secret=settings.actions_secret,
+        clock=clock,
         whatsapp=whatsapp,
         twilio=twilio,
         run_sync=run_in_threadpool,
+    )
+    identity = WidgetIdentity(
+        settings.widget_secret,
+        max_token_seconds=settings.widget_token_max_seconds,
+        identities_valid_after=store.identities_valid_after,
+        clock=clock,
     )
     return Services(
         settings=settings,
@@ -190,6 +201,7 @@ def build_services(
         judge=judge,
         assist=assist,
         chat=chat,
+        identity=identity,
         metrics=metrics,
         limiter=RateLimiter(*rate) if rate else None,
         clock=clock,
@@ -230,6 +242,7 @@ LimiterDep = Annotated[RateLimiter | None, Depends(_part(lambda s: s.limiter))]
 SearcherDep = Annotated[Lazy[Searcher], Depends(_part(lambda s: s.searcher))]
 ArticlesDep = Annotated[Lazy[dict[str, Article]], Depends(_part(lambda s: s.articles))]
 WhatsAppDep = Annotated[WhatsAppCloudClient | None, Depends(_part(lambda s: s.whatsapp))]
+IdentityDep = Annotated[WidgetIdentity, Depends(_part(lambda s: s.identity))]
 
 
 def require_admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:

@@ -1,7 +1,9 @@
-"""The gateway's three identity checks, each in one place.
+"""The gateway's identity checks, each in one place.
 
-- Buyers on the web: ``customer_hash`` must be the hex HMAC-SHA256 of ``customer_id`` under
-  ``SUPPORTBOT_WIDGET_SECRET``; anything else makes the buyer anonymous.
+- Buyers on the web: a ``customer_hash`` or a ``customer_token`` made by the shop with
+  ``SUPPORTBOT_WIDGET_SECRET`` (checked by ``bot.identity.WidgetIdentity``). POST /v1/chat carries
+  it in the body; every other call in the ``X-Customer-*`` headers, never in the query string
+  (URLs end up in access logs, browser history and Referer headers).
 - Shop sync, agent console and agent assist: ``Authorization: Bearer SUPPORTBOT_ADMIN_TOKEN``.
 
 Who a conversation belongs to is a rule of the conversation service (``bot.chat``).
@@ -9,37 +11,33 @@ Who a conversation belongs to is a rule of the conversation service (``bot.chat`
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
+from bot.identity import WidgetIdentity, WidgetProof
 
 CUSTOMER_ID_HEADER = "X-Customer-Id"
 CUSTOMER_HASH_HEADER = "X-Customer-Hash"
+CUSTOMER_TOKEN_HEADER = "X-Customer-Token"
+IDENTITY_HEADERS = (CUSTOMER_ID_HEADER, CUSTOMER_HASH_HEADER, CUSTOMER_TOKEN_HEADER)
 
 
-def customer_hash(secret: str, customer_id: str) -> str:
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+def proof_from_headers(request: Request) -> WidgetProof:
+    headers = request.headers
+    return WidgetProof(
+        customer_id=headers.get(CUSTOMER_ID_HEADER),
+        customer_hash=headers.get(CUSTOMER_HASH_HEADER),
+        customer_token=headers.get(CUSTOMER_TOKEN_HEADER),
+    )
 
 
-def verify_customer(settings: Settings, customer_id: str | None, given_hash: str | None) -> str | None:
-    """The customer id when its hash is valid, else None (anonymous). No secret: nobody is verified."""
-    secret = settings.widget_secret
-    if not secret or not customer_id or not given_hash:
-        return None
-    expected = customer_hash(secret, customer_id)
-    if hmac.compare_digest(expected.encode(), given_hash.strip().lower().encode()):
-        return customer_id
-    return None
-
-
-def identity_from_request(settings: Settings, request: Request) -> str | None:
-    """The verified customer for GET-style calls: headers, or ``customer_id``/``customer_hash`` query parameters."""
-    customer_id = request.headers.get(CUSTOMER_ID_HEADER) or request.query_params.get("customer_id")
-    given_hash = request.headers.get(CUSTOMER_HASH_HEADER) or request.query_params.get("customer_hash")
-    return verify_customer(settings, customer_id, given_hash)
+async def verified_customer(identity: WidgetIdentity, proof: WidgetProof) -> str | None:
+    """The verified customer id or None; ``Unauthenticated`` (401) for an expired or revoked token.
+    Off the event loop: a valid proof is checked against the customer's revocation in the database."""
+    return await run_in_threadpool(identity.verify, proof)
 
 
 def check_admin(settings: Settings, authorization: str | None) -> None:

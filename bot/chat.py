@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.channels.render import match_option, option_ref, web_message
@@ -28,8 +29,10 @@ from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
 from bot.conversations import ConversationLog
 from bot.errors import DeliveryFailed, Forbidden, InvalidField, NotFound
+from bot.identity import turn_metadata
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.schemas.base import utc_now
 from bot.schemas.chat import (
     WEB_SESSION_ID,
     WEB_SESSION_ID_RULE,
@@ -169,13 +172,16 @@ async def _in_thread(func: Callable[..., T], *args: Any) -> T:
 
 @dataclass(kw_only=True)
 class ChatService:
-    """``run_sync`` runs the (synchronous, SQLAlchemy) log and store calls off the event loop."""
+    """``run_sync`` runs the (synchronous, SQLAlchemy) log and store calls off the event loop;
+    ``actions_secret`` signs the verified customer sent to Rasa with each turn (bot.identity)."""
 
     rasa: RasaClient
     conversations: ConversationLog
     store: OrderStore
     metrics: ChatMetrics
     max_message_chars: int
+    actions_secret: str | None = None
+    clock: Callable[[], datetime] = utc_now
     whatsapp: WhatsAppCloudClient | None = None
     twilio: TwilioClient | None = None
     run_sync: Callable[..., Awaitable[Any]] = _in_thread
@@ -237,9 +243,14 @@ class ChatService:
         started = time.perf_counter()
         said = (option.payload or option.title) if option is not None else text
         try:
-            items = await self.rasa.send_message(
-                session_id, said, {"customer_id": customer_id, "channel": channel}
+            metadata = turn_metadata(
+                self.actions_secret,
+                sender_id=session_id,
+                channel=channel,
+                customer_id=customer_id,
+                now=self.clock(),
             )
+            items = await self.rasa.send_message(session_id, said, metadata)
         except RasaUnavailable:
             self.metrics.rasa_failed()
             raise
@@ -310,7 +321,7 @@ class ChatService:
 
     async def history(self, session_id: str, customer_id: str | None, *, after: int = 0) -> ChatHistory:
         """A web buyer's messages newer than ``after`` (the widget polls this for agent replies)."""
-        if not WEB_SESSION_ID.match(session_id):
+        if not WEB_SESSION_ID.fullmatch(session_id):
             raise InvalidField("session_id", WEB_SESSION_ID_RULE)
         conversation = await self.owned_conversation(session_id, "web", customer_id)
         if conversation is None:

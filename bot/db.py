@@ -97,6 +97,9 @@ customers = Table(
     Column("phone_digits", String(32), nullable=True, index=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Set when the customer's widget identities were revoked (bot.identity): tokens issued until
+    # then and every customer_hash stop proving who the buyer is.
+    Column("identities_valid_after", UTCDateTime(), nullable=True),
 )
 
 orders = Table(

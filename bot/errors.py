@@ -28,6 +28,11 @@ class NotFound(UsageError):
     """What was asked for does not exist, or is not the caller's to see (HTTP 404)."""
 
 
+class Unauthenticated(SupportbotError):
+    """Proof of identity that was good once has expired or was revoked (HTTP 401): the caller
+    must get a new one (a shop renders a fresh token with the next page)."""
+
+
 class Forbidden(SupportbotError):
     """The caller may not act on this, e.g. someone else's conversation (HTTP 403)."""
 

@@ -7,6 +7,7 @@ import logging
 from fastapi import APIRouter, Query
 
 from api.deps import AdminDep, AssistDep, ChatDep, ConversationsDep
+from api.requests import StrictJSONRoute
 from bot.assist import AssistPending
 from bot.errors import SupportbotError
 from bot.schemas.chat import (
@@ -20,7 +21,7 @@ from bot.schemas.conversations import AgentMessage, ConversationStatus
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AdminDep])
+router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AdminDep], route_class=StrictJSONRoute)
 
 
 @router.get("/conversations")

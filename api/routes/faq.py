@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ArticlesDep, LimiterDep, SearcherDep, client_ip, rate_limit
+from api.requests import StrictJSONRoute
 from bot.errors import InvalidField, NotFound
 from bot.schemas.search import ArticleView, SearchResults
 from bot.search import SearchResponse
 
-router = APIRouter(prefix="/v1/faq", tags=["faq"])
+router = APIRouter(prefix="/v1/faq", tags=["faq"], route_class=StrictJSONRoute)
 
 
 @router.get("/search")

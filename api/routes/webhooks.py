@@ -8,7 +8,6 @@ matches a customer's phone makes the sender that verified customer; any other nu
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
@@ -18,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ChatDep, LimiterDep, SettingsDep, StoreDep, WhatsAppDep
 from api.ratelimit import RateLimiter
+from api.requests import StrictJSONRoute
 from bot.assistant import replies
 from bot.channels.render import cloud_messages, twilio_messages
 from bot.channels.twilio import twiml, validate_signature
@@ -33,12 +33,12 @@ from bot.config import Settings
 from bot.errors import InvalidField
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaUnavailable
-from bot.schemas.base import Model
+from bot.schemas.base import Model, loads_json
 from bot.schemas.conversations import BotReply, ChannelAddress
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=StrictJSONRoute)
 
 
 class Received(Model):
@@ -92,7 +92,8 @@ async def _customer_for_phone(store: OrderStore, phone: str) -> str | None:
 
 
 def _twilio_url(request: Request, public_url: str | None) -> str:
-    """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy."""
+    """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy.
+    Without a public URL it is the request's, whose Host the allowed-hosts check has vetted."""
     if not public_url:
         return str(request.url)
     query = request.url.query
@@ -225,8 +226,8 @@ async def whatsapp_receive(
     if not verify_signature(settings.whatsapp_app_secret, body, signature):
         raise HTTPException(403, "X-Hub-Signature-256 does not match the body.")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = loads_json(body)
+    except (ValueError, RecursionError):
         raise HTTPException(400, "The request body is not valid JSON.") from None
     fresh = []
     for message in parse_messages(payload):

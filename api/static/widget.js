@@ -5,6 +5,7 @@
  * any page, including another origin:
  *   <script src="https://support.example.com/widget.js"
  *           data-customer-id="C1001" data-customer-hash="<HMAC computed by the shop's server>" async></script>
+ *   or, with an identity that expires: data-customer-token="<JWT signed by the shop's server>".
  *
  * Contracts kept here:
  * - Everything renders inside an open Shadow DOM with its own stylesheet: the page's CSS cannot
@@ -21,12 +22,25 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   if (!script) return;
 
+  /** The customer id inside a widget token (its `sub`), only to name where the transcript is kept;
+   * the gateway checks the token's signature. */
+  function tokenSubject(token) {
+    try {
+      const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(payload + "=".repeat((4 - (payload.length % 4)) % 4)));
+      return typeof claims.sub === "string" && claims.sub ? claims.sub : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   if (window.SupportbotWidget && typeof window.SupportbotWidget.destroy === "function") {
     window.SupportbotWidget.destroy();
   }
 
   const API_BASE = (script.dataset.apiBase || new URL(script.src, location.href).origin).replace(/\/+$/, "");
-  const CUSTOMER_ID = (script.dataset.customerId || "").trim() || null;
+  const CUSTOMER_TOKEN = (script.dataset.customerToken || "").trim() || null;
+  const CUSTOMER_ID = (script.dataset.customerId || "").trim() || tokenSubject(CUSTOMER_TOKEN);
   const CUSTOMER_HASH = (script.dataset.customerHash || "").trim() || null;
   const STORAGE_KEY = "supportbot:v1:" + (CUSTOMER_ID ? "customer:" + CUSTOMER_ID : "anonymous");
   const MAX_STORED_MESSAGES = 150;
@@ -616,8 +630,10 @@
   }
 
   /** Polling and ratings prove who the buyer is the same way /v1/chat does, so a signed-in
-   * buyer's conversation can't be read with its session id alone. */
+   * buyer's conversation can't be read with its session id alone. Headers, never the URL: URLs
+   * end up in logs and Referer headers. */
   function identityHeaders() {
+    if (CUSTOMER_TOKEN) return { "X-Customer-Token": CUSTOMER_TOKEN };
     return CUSTOMER_ID && CUSTOMER_HASH ? { "X-Customer-Id": CUSTOMER_ID, "X-Customer-Hash": CUSTOMER_HASH } : {};
   }
 
@@ -712,8 +728,11 @@
     sendButton.disabled = true;
     scrollToEnd();
     const body = { session_id: state.sessionId, message: message.payload || message.text };
-    if (CUSTOMER_ID) body.customer_id = CUSTOMER_ID;
-    if (CUSTOMER_HASH) body.customer_hash = CUSTOMER_HASH;
+    if (CUSTOMER_TOKEN) body.customer_token = CUSTOMER_TOKEN;
+    else if (CUSTOMER_ID) {
+      body.customer_id = CUSTOMER_ID;
+      if (CUSTOMER_HASH) body.customer_hash = CUSTOMER_HASH;
+    }
     try {
       let payload;
       try {

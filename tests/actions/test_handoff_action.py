@@ -72,7 +72,7 @@ def test_store_outage_says_no_one_was_called(kit: Any, searcher: Any) -> None:
         def create_ticket(self, *args: Any, **kwargs: Any) -> None:
             raise RuntimeError("database is down")
 
-    services = Services(store=DownStore(), searcher=searcher, clock=lambda: kit.NOW)  # type: ignore[arg-type]
+    services = Services(settings=kit.settings(), store=DownStore(), searcher=searcher, clock=lambda: kit.NOW)  # type: ignore[arg-type]
 
     dispatcher = hand_off(services, kit.tracker("agent please", "human_handoff"))
 

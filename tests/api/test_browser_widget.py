@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, Route, expect  # noqa: E402
@@ -35,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WIDGET_SECRET = "widget-secret-for-browser-tests"
+WIDGET_SECRET = "widget-secret-for-the-browser-tests"
 ADMIN_TOKEN = "admin-token-for-browser-tests"
 ASSIST_CUSTOMER = "C1001"
 XSS_TEXT = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> <b>bold</b>'
@@ -704,3 +705,58 @@ def test_panel_fills_a_phone_screen(browser: Browser, site: Site) -> None:
         assert box == {"x": 0, "y": 0, "width": 390, "height": 800}
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- security (issue #12)
+
+
+def test_a_widget_embedded_on_another_origin_signs_in_with_a_token(page: Page, site: Site) -> None:
+    """The shop renders a token on its own domain; the widget's calls are cross-origin (CORS) and
+    carry the token in the body and in X-Customer-Token, never in a URL."""
+    from datetime import datetime, timezone
+
+    from bot.identity import customer_token
+
+    token = customer_token(
+        WIDGET_SECRET, "C-TOKEN", issued_at=datetime.now(timezone.utc), lifetime_seconds=600
+    )
+    shop_page = (
+        "<!doctype html><html><body><h1>Another shop</h1>"
+        f'<script src="{site.url}/widget.js" data-customer-token="{token}" async></script></body></html>'
+    )
+    shop = FastAPI()
+    shop.get("/", response_class=HTMLResponse)(lambda: shop_page)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+
+    with ThreadedServer(shop) as other_origin:  # another port: another origin
+        open_widget(page, other_origin.url + "/")
+        send(page, "Can I cancel order 1001?")
+        expect(page.get_by_test_id("order-card")).to_be_visible()
+    sent = sessions_sent(site, "Can I cancel order 1001?")
+    assert sent
+    assert sent[-1]["metadata"]["customer_id"] == "C-TOKEN"
+    assert not [url for url in urls if token in url]
+
+
+@pytest.mark.parametrize("path", ["/", "/agent", "/help/delivery-times", "/docs"])
+def test_pages_work_under_their_content_security_policy(page: Page, site: Site, path: str) -> None:
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    response = page.goto(site.url + path)
+    assert response is not None
+    assert "frame-ancestors 'none'" in (response.header_value("content-security-policy") or "")
+    if path == "/docs":
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("supportbot gateway")
+    elif path == "/agent":
+        expect(page.get_by_test_id("login-view")).to_be_visible()
+    else:
+        page.get_by_test_id("chat-launcher").click()
+        expect(page.get_by_test_id("chat-panel")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert violations == []

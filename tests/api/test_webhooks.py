@@ -43,12 +43,12 @@ def test_twilio_message_is_answered_with_twiml(gateway: Any) -> None:
     assert "Most parcels arrive within 7 to 15 days." in response.text
     assert "Source: How long does delivery take?" in response.text
     assert response.text.endswith("</Message></Response>")
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": None, "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": None, "channel": "whatsapp"}
 
 
 def test_twilio_sender_with_a_customers_phone_is_that_verified_customer(gateway: Any) -> None:
     response = post_twilio(gateway, twilio_params("Can I cancel order 1001?"))
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "whatsapp"}
     assert "Here is what I found for order 1001, C1001." in response.text
     assert "Order 1001 (shipped)" in response.text  # the decision card as text
     assert "❌ Cancel: not allowed" in response.text
@@ -286,7 +286,7 @@ def test_cloud_message_is_acknowledged_and_answered_through_the_send_api(gateway
 
     assert response.status_code == 200
     assert response.json() == {"status": "received", "messages": 1}
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "whatsapp"}
     [request] = gateway.outbox.requests
     assert str(request.url) == f"{gateway.settings.whatsapp_api_url}/PN1/messages"
     assert request.headers["Authorization"] == f"Bearer {gateway.settings.whatsapp_access_token}"
