@@ -143,10 +143,15 @@ def parse_range(
     since: str | None, until: str | None, *, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """``[since, until)`` in UTC from ISO 8601 dates or date-times. A date alone is a whole UTC
-    day (``until=2026-03-02`` includes that day). Default: the last 30 days up to now.
+    day (``until=2026-03-02`` includes that day). Default: the last 30 whole days, today included.
     ``InvalidField`` (HTTP 422) for an unreadable date, ``since`` not before ``until``, or a range
     over a year."""
-    end = _instant(until, "until", end_of_day=True) if until else as_utc(now or utc_now())
+    today = as_utc(now or utc_now()).date()
+    end = (
+        _instant(until, "until", end_of_day=True)
+        if until
+        else datetime.combine(today + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    )
     start = _instant(since, "since", end_of_day=False) if since else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
         raise InvalidField("since", "must be before until")

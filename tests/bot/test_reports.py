@@ -237,7 +237,8 @@ def test_a_bad_range_names_the_field(since: str | None, until: str | None, field
 
 
 def test_range_defaults_and_whole_days() -> None:
-    assert parse_range(None, None, now=DAY2) == (DAY2 - timedelta(days=30), DAY2)
+    tomorrow = datetime(2026, 3, 4, tzinfo=timezone.utc)
+    assert parse_range(None, None, now=DAY2) == (tomorrow - timedelta(days=30), tomorrow)
     assert parse_range("2026-03-02", "2026-03-02") == (
         datetime(2026, 3, 2, tzinfo=timezone.utc),
         datetime(2026, 3, 3, tzinfo=timezone.utc),
