@@ -34,14 +34,16 @@ def test_overnight_and_whole_day_spans() -> None:
     assert not night.is_open(at(7, 6, 0))
     assert not night.is_open(at(5, 23, 0))  # Thursday night
     whole = parse_support_hours("Sun-Mon 00:00-24:00", "UTC")  # a range across the week's end
-    assert whole.is_open(at(8, 23, 59)) and whole.is_open(at(2, 0, 0))
+    assert whole.is_open(at(8, 23, 59))
+    assert whole.is_open(at(2, 0, 0))
     assert not whole.is_open(at(3, 0, 0))
 
 
 @pytest.mark.parametrize("text", ["", "always", "  ALWAYS "])
 def test_empty_or_always_is_open_around_the_clock(text: str) -> None:
     hours = parse_support_hours(text, "UTC")
-    assert hours.always and hours.is_open(MONDAY_NOON_UTC)
+    assert hours.always
+    assert hours.is_open(MONDAY_NOON_UTC)
     assert hours.next_open(MONDAY_NOON_UTC) is None
 
 
