@@ -70,10 +70,11 @@
         const saved = isNew
           ? await sc.send("POST", "/v1/knowledge/articles", body)
           : await sc.send("PUT", `/v1/knowledge/articles/${encodeURIComponent(doc.id)}`, body);
-        status.textContent = "Saved. Buyers get it as soon as the search index is rebuilt.";
-        await loadList();
+        const message = "Saved. Buyers get it as soon as the search index is rebuilt.";
+        status.textContent = message;
         watchIndex();
-        if (isNew) open(saved.article.id, status.textContent);
+        await open(saved.article.id, message);
+        await loadList();
       } catch (error) {
         sc.handle(error, status);
       }

@@ -14,7 +14,7 @@ from bot.schemas.base import (
     UtcDateTime,
 )
 
-EditOrigin = Literal["console", "import", "cli", "revert"]
+EditOrigin = Literal["console", "import", "revert"]
 ARTICLE_ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{ARTICLE_ID_MAX_CHARS - 1}}}$"
 MAX_ALIASES = 50
 MAX_PAGE_CHARS = 2_000_000

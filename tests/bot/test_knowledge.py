@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,3 +139,35 @@ def test_importing_a_changed_page_serves_the_articles_that_changed(
 def test_a_process_without_the_edits_table_serves_articles_yaml(tmp_path: Path) -> None:
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'empty.db'}")
     assert served_corpus(settings) == base_corpus(settings.articles_file)
+
+
+def test_supportbot_faq_import_records_the_change_and_publishes_an_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import cli
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    db.migrate(url)
+    settings = Settings(db_url=url, models_dir=tmp_path / "models")
+    published: list[str] = []
+    monkeypatch.setattr("bot.config.get_settings", lambda: settings)
+    monkeypatch.setattr(
+        "bot.search.build_index",
+        lambda _settings, corpus: published.append(corpus.version) or {"build": "b1", "articles": 1},
+    )
+    page = "003_6d836f0aa15921a0.txt"
+    original = (settings.articles_file.parent / "raw" / page).read_text(encoding="utf-8")
+    new_text = tmp_path / "page.txt"
+    new_text.write_text(original.replace("customer service", "customer care", 1), encoding="utf-8")
+
+    assert cli.main(["faq", "import", page, str(new_text)]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    result = json.loads(out[0])
+    assert result["added"] + result["changed"] != []  # a passage's new first sentence is a new title
+    assert out[1] == "published FAQ index b1 (1 articles)"
+    corpus = served_corpus(settings)
+    assert published == [corpus.version]
+    assert corpus.edits == "1"
+    assert cli.main(["faq", "import", "nope.txt", str(new_text)]) == 2
+    db.dispose_engine(url)
