@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bot.channels.render import match_option, option_ref, web_message
 from bot.agents import AgentDirectory
+from bot.channels.render import match_option, option_ref, web_message
 from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
 from bot.conversations import ConversationLog
@@ -40,8 +40,8 @@ from bot.errors import DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.identity import turn_metadata
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.schemas.base import utc_now
 from bot.schemas.agents import Actor
+from bot.schemas.base import utc_now
 from bot.schemas.chat import (
     WEB_SESSION_ID,
     WEB_SESSION_ID_RULE,
