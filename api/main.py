@@ -27,7 +27,22 @@ from api.middleware import (
     ScopedCORSMiddleware,
     SecurityHeadersMiddleware,
 )
-from api.routes import admin, agent, assist, chat, faq, health, metrics, orders, pages, webhooks
+from api.routes import (
+    admin,
+    agent,
+    agents,
+    assist,
+    chat,
+    faq,
+    health,
+    knowledge,
+    metrics,
+    orders,
+    pages,
+    reports,
+    review,
+    webhooks,
+)
 from api.routes.pages import NO_CACHE, STATIC_DIR
 from api.security import IDENTITY_HEADERS
 from api.telemetry import Metrics, MetricsMiddleware
@@ -38,6 +53,7 @@ from bot.schemas.base import utc_now
 logger = logging.getLogger(__name__)
 
 WARM_UP_WAIT_SECONDS = 20.0
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 
 
 def prepare_database(settings: Settings, store: OrderStore) -> None:
@@ -98,7 +114,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         openapi_url="/openapi.json" if documented else None,
     )
     install_error_handlers(app)
-    for module in (chat, faq, orders, admin, assist, agent, webhooks, health, metrics, pages):
+    for module in (
+        chat,
+        faq,
+        orders,
+        admin,
+        assist,
+        agent,
+        agents,
+        reports,
+        review,
+        knowledge,
+        webhooks,
+        health,
+        metrics,
+        pages,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if documented:
@@ -112,7 +143,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         prefix="/v1/chat",
         allow_headers=["Content-Type", *IDENTITY_HEADERS],
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A whole help-center page (the largest raw page is ~70 kB; JSON escaping adds to it).
+        larger={"/v1/knowledge/import": MAX_PAGE_BYTES},
+    )
     app.add_middleware(RequestGuardMiddleware)
     # Redirects (/static -> /static/) and the Twilio signature URL are built from the Host
     # header, so only our own names are answered.

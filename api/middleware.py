@@ -19,16 +19,22 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimitMiddleware:
     """Refuses a body over ``max_bytes`` before the app reads it when Content-Length says so, and
-    stops reading a streamed (chunked) body as soon as it passes the limit."""
+    stops reading a streamed (chunked) body as soon as it passes the limit. ``larger`` gives a
+    path its own limit (an admin importing a whole help-center page)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         for name, value in scope.get("headers") or []:
             if name == b"content-length":
                 try:
@@ -36,8 +42,8 @@ class BodyLimitMiddleware:
                 except ValueError:
                     await self._refuse(send, 400, "Content-Length is not a number.")
                     return
-                if declared > self.max_bytes:
-                    await self._refuse(send, 413, f"The request body is larger than {self.max_bytes} bytes.")
+                if declared > max_bytes:
+                    await self._refuse(send, 413, f"The request body is larger than {max_bytes} bytes.")
                     return
 
         received = 0
@@ -48,9 +54,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # Raised inside the app, where FastAPI turns an HTTPException into the response.
-                    raise BodyTooLarge(self.max_bytes)
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

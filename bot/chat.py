@@ -7,6 +7,13 @@ calls ``agent_reply`` and ``close``. Everything the buyer, the bot and agents sa
 The handoff, as states: the bot answers (``bot``) until a reply carries ``handoff`` (``handoff``:
 queued, ticket ``open``); the first agent reply makes it ``agent`` (ticket ``assigned``); closing
 gives it back to the bot (ticket ``closed``). While a person has it, the bot stays silent.
+A handoff nobody can take now (``agent_available: false``: outside opening hours or nobody at
+the console, decided by the handoff action with ``bot.availability``) keeps the conversation with
+the bot, ticket ``open`` for later: the buyer's next question is answered. An agent who replies
+later takes the conversation as usual.
+
+Every agent reply and ticket change records who did it (``Actor``): the message's author and a
+line in the audit trail.
 
 Errors are domain errors (``bot.errors``): ``Forbidden`` for someone else's conversation,
 ``NotFound``, ``InvalidField``, ``Unavailable`` when Rasa is down, ``DeliveryFailed`` when a
@@ -24,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from bot.agents import AgentDirectory
 from bot.channels.render import match_option, option_ref, web_message
 from bot.channels.twilio import TwilioClient
 from bot.channels.whatsapp_cloud import WhatsAppCloudClient
@@ -32,6 +40,7 @@ from bot.errors import DeliveryFailed, Forbidden, InvalidField, NotFound
 from bot.identity import turn_metadata
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.schemas.agents import Actor
 from bot.schemas.base import utc_now
 from bot.schemas.chat import (
     WEB_SESSION_ID,
@@ -49,6 +58,7 @@ from bot.schemas.conversations import (
     Channel,
     ChannelAddress,
     Conversation,
+    ConversationStatus,
     Message,
     Source,
 )
@@ -184,6 +194,7 @@ class ChatService:
     clock: Callable[[], datetime] = utc_now
     whatsapp: WhatsAppCloudClient | None = None
     twilio: TwilioClient | None = None
+    agents: AgentDirectory | None = None  # the audit trail; None writes none (tests)
     run_sync: Callable[..., Awaitable[Any]] = _in_thread
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -275,7 +286,9 @@ class ChatService:
         ]
         handoff = next((reply.handoff for reply in replies if reply.handoff is not None), None)
         if handoff is not None:
-            self.conversations.set_status(session_id, "handoff", ticket_id=handoff.ticket_id)
+            # Nobody to answer now: the ticket waits, the bot keeps the conversation.
+            status: ConversationStatus = "handoff" if handoff.agent_available else "bot"
+            self.conversations.set_status(session_id, status, ticket_id=handoff.ticket_id)
             self.metrics.handed_off(channel)
         return logged
 
@@ -308,14 +321,16 @@ class ChatService:
         except RasaUnavailable as exc:
             logger.debug("no intent recorded for %s: %s", session_id, exc)
             return
-        intent = (tracker.get("latest_message") or {}).get("intent") or {}
+        latest = tracker.get("latest_message") or {}
+        intent = latest.get("intent") or {}
         name = intent.get("name")
         if not isinstance(name, str) or not name:
             return
         confidence = float(intent.get("confidence") or 0.0)
+        text = latest.get("text") if isinstance(latest.get("text"), str) else None
         self.metrics.intent_recognised(name, fallback=name in FALLBACK_INTENTS)
         try:
-            await self.db(self.conversations.set_intent, session_id, name, confidence)
+            await self.db(self.conversations.set_intent, session_id, name, confidence, text=text)
         except Exception:  # the reply is already out; never fail a background task loudly
             logger.exception("could not record the intent of %s", session_id)
 
@@ -351,28 +366,36 @@ class ChatService:
             raise NotFound(f"There is no conversation {session_id!r}.")
         return found
 
-    async def agent_reply(self, session_id: str, text: str) -> AgentReply:
+    async def agent_reply(self, session_id: str, text: str, actor: Actor) -> AgentReply:
         """Delivers the reply on the buyer's channel first (nothing is logged when the provider refuses,
-        so the agent can retry), then logs it: the conversation is the agent's, its ticket assigned."""
+        so the agent can retry), then logs it under ``actor``: the conversation is the agent's, its
+        ticket assigned."""
         conversation = await self.conversation(session_id)
         await self._deliver(conversation, text)
 
         def record() -> Message:
             message = self.conversations.add_message(
-                session_id, "agent", text, channel=conversation.channel, customer_id=conversation.customer_id
+                session_id,
+                "agent",
+                text,
+                channel=conversation.channel,
+                customer_id=conversation.customer_id,
+                agent_id=actor.agent_id,
             )
             ticket = self.store.get_open_ticket(session_id)
             if ticket is not None and ticket.status == "open":
                 self.store.update_ticket(ticket.ticket_id, "assigned")
+                self._audit(actor, "ticket.assigned", ticket.ticket_id, {"session_id": session_id})
             ticket_id = conversation.ticket_id or (ticket.ticket_id if ticket is not None else None)
             self.conversations.set_status(session_id, "agent", ticket_id=ticket_id)
-            return message
+            self._audit(actor, "conversation.reply", session_id, {"message_id": message.id})
+            return message.copy(update={"author": actor.name if actor.agent_id is not None else None})
 
         message = await self.db(record)
         self.metrics.agent_replied(conversation.channel)
         return AgentReply(session_id=session_id, status="agent", message=AgentMessage.of(message))
 
-    async def close(self, session_id: str) -> ConversationClosed:
+    async def close(self, session_id: str, actor: Actor) -> ConversationClosed:
         """Resolves the handoff ticket and gives the conversation back to the bot."""
         await self.conversation(session_id)
 
@@ -380,10 +403,16 @@ class ChatService:
             ticket = self.store.get_open_ticket(session_id)
             if ticket is not None:
                 self.store.update_ticket(ticket.ticket_id, "closed")
+                self._audit(actor, "ticket.closed", ticket.ticket_id, {"session_id": session_id})
             self.conversations.set_status(session_id, "bot", ticket_id=None)
+            self._audit(actor, "conversation.close", session_id, None)
 
         await self.db(record)
         return ConversationClosed(session_id=session_id, status="bot")
+
+    def _audit(self, actor: Actor, action: str, subject: str | None, detail: dict[str, Any] | None) -> None:
+        if self.agents is not None:
+            self.agents.record(actor, action, subject, detail)
 
     async def _deliver(self, conversation: Conversation, text: str) -> None:
         """Web buyers fetch agent replies by polling, so only WhatsApp needs a send call."""

@@ -12,9 +12,13 @@ import re
 from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field, validator
+
+if TYPE_CHECKING:
+    from bot.availability import SupportHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "admin", "test"}
@@ -76,6 +80,20 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     max_body_bytes: int = 64 * 1024
 
+    # Agents and the console (docs/operations.md).
+    support_hours: str = Field(
+        "always", description="When people answer handoffs, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'."
+    )
+    support_timezone: str = Field("UTC", description="IANA time zone of support_hours, e.g. Europe/Berlin.")
+    presence_minutes: float = Field(
+        5.0, description="An agent counts as present this long after their console's last request."
+    )
+    agent_session_hours: float = Field(12.0, description="A console sign-in lasts at most this long.")
+    agent_idle_minutes: float = Field(120.0, description="A console session unused this long ends.")
+    index_poll_seconds: float = Field(
+        10.0, description="How often a serving process checks for a newly published search index."
+    )
+
     class Config:
         env_prefix = "SUPPORTBOT_"
         case_sensitive = False
@@ -98,6 +116,19 @@ class Settings(BaseSettings):
         parse_rate_limit(value)
         return value
 
+    @validator("support_timezone")
+    def _support_hours_format(cls, value: str, values: dict[str, object]) -> str:
+        from bot.availability import parse_support_hours
+
+        parse_support_hours(str(values.get("support_hours") or ""), value)
+        return value
+
+    @validator("presence_minutes", "agent_session_hours", "agent_idle_minutes", "index_poll_seconds")
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number")
+        return value
+
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self.home / path
 
@@ -106,6 +137,17 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         return f"sqlite:///{self.resolve(Path('var')) / 'supportbot.db'}"
+
+    @property
+    def support_schedule(self) -> SupportHours:
+        from bot.availability import parse_support_hours
+
+        return parse_support_hours(self.support_hours, self.support_timezone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS in production or behind an https public URL (local http works)."""
+        return self.env == "production" or (self.public_url or "").startswith("https://")
 
     @property
     def articles_file(self) -> Path:

@@ -29,8 +29,9 @@ class NotFound(UsageError):
 
 
 class Unauthenticated(SupportbotError):
-    """Proof of identity that was good once has expired or was revoked (HTTP 401): the caller
-    must get a new one (a shop renders a fresh token with the next page)."""
+    """Missing, wrong, expired or revoked credentials (HTTP 401): a widget token that expired or was
+    revoked (the shop renders a fresh one with the next page), or an agent's sign-in or session.
+    The message never says which part of a credential was wrong."""
 
 
 class Forbidden(SupportbotError):

@@ -5,7 +5,8 @@
 # Secrets come from the environment. Outside production, an unset SUPPORTBOT_WIDGET_SECRET,
 # SUPPORTBOT_ADMIN_TOKEN, SUPPORTBOT_ACTIONS_SECRET (gateway -> action server identity) or
 # SUPPORTBOT_RASA_TOKEN (Rasa's HTTP API) gets a random value for this run only (the admin token is
-# printed below for the agent console); in production a missing secret stops the start.
+# printed below, for shop sync and other machine calls; people sign in to the console by name);
+# in production a missing secret stops the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,12 +67,21 @@ cat <<BANNER
   supportbot is starting (Rasa takes a minute to load its model; ${base}/healthz says when it is ready)
 
   demo shop with the chat widget   ${base}/
-  agent console                    ${base}/agent
+  agent console                    ${base}/agent   (reports: ${base}/agent/reports)
 BANNER
-if [ -n "$generated_admin" ]; then
-  echo "  agent console login token       ${SUPPORTBOT_ADMIN_TOKEN}   (generated for this session)"
+# Agents sign in to the console by name; the first admin is made on the command line.
+admins="$(python -c 'from bot.agents import AgentDirectory; from bot.config import get_settings; print(AgentDirectory.from_url(get_settings().database_url).count_active("admin"))' 2>/dev/null || echo 0)"
+if [ "$admins" = "0" ]; then
+  echo "  agent console sign-in            no admin yet: create the first one in another terminal with"
+  echo "                                     .venv/bin/supportbot agents add YOUR-NAME --role admin"
+  echo "                                   (it prints a one-time password; admins add agents the same way)"
 else
-  echo "  agent console login token       the value of SUPPORTBOT_ADMIN_TOKEN"
+  echo "  agent console sign-in            your agent name and password (supportbot agents add NAME makes more)"
+fi
+if [ -n "$generated_admin" ]; then
+  echo "  admin token (machines only)      ${SUPPORTBOT_ADMIN_TOKEN}   (generated for this session)"
+else
+  echo "  admin token (machines only)      the value of SUPPORTBOT_ADMIN_TOKEN"
 fi
 echo "  metrics                          ${base}/metrics"
 if [ "$demo_enabled" != True ]; then

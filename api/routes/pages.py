@@ -59,6 +59,22 @@ async def agent_console() -> FileResponse:
     return _page("agent.html")
 
 
+# The console's other pages: static, all data comes from the signed-in agent's API calls.
+@router.get("/agent/reports")
+async def agent_reports() -> FileResponse:
+    return _page("reports.html")
+
+
+@router.get("/agent/review")
+async def agent_review() -> FileResponse:
+    return _page("review.html")
+
+
+@router.get("/agent/knowledge")
+async def agent_knowledge() -> FileResponse:
+    return _page("knowledge.html")
+
+
 # ------------------------------------------------------------------ local demo only
 
 

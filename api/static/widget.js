@@ -486,12 +486,18 @@
     const cards = [];
     if (data.handoff && typeof data.handoff === "object") {
       const ticket = data.handoff.ticket_id;
+      // agent_available false: nobody can answer now; the reply's text gives the contact channels.
+      const waiting = data.handoff.agent_available !== false;
       cards.push(
         el(
           "div",
-          { class: "sb-card sb-handoff", "data-testid": "handoff-notice" },
-          el("p", { class: "sb-card-title" }, icon("person"), "Connecting you with a support agent"),
-          el("p", { text: "An agent will reply right here. You can close this window; your conversation is kept." }),
+          { class: "sb-card sb-handoff", "data-testid": "handoff-notice", "data-available": waiting ? "true" : "false" },
+          el("p", { class: "sb-card-title" }, icon("person"), waiting ? "Connecting you with a support agent" : "No agent available right now"),
+          el("p", {
+            text: waiting
+              ? "An agent will reply right here. You can close this window; your conversation is kept."
+              : "Your request is saved for our team. You can keep asking me questions here.",
+          }),
           ticket !== undefined && ticket !== null ? el("p", { class: "sb-muted", text: `Ticket ${ticket}` }) : null
         )
       );
@@ -681,7 +687,7 @@
     const data = raw.data && typeof raw.data === "object" ? raw.data : {};
     previous.data = Object.assign({}, previous.data || {}, data);
     if (raw.source && typeof raw.source === "object") previous.source = raw.source;
-    if (data.handoff) state.handoff = true;
+    if (data.handoff && data.handoff.agent_available !== false) state.handoff = true;
     if (raw.id !== undefined && raw.id !== null) previous.mergedIds = (previous.mergedIds || []).concat(String(raw.id));
     refreshMessage(previous);
     return true;
@@ -709,7 +715,7 @@
         data: raw.data && typeof raw.data === "object" ? raw.data : null,
         source: raw.source && typeof raw.source === "object" ? raw.source : null,
       };
-      if (message.data && message.data.handoff) state.handoff = true;
+      if (message.data && message.data.handoff && message.data.handoff.agent_available !== false) state.handoff = true;
       state.messages.push(message);
       addToLog(message);
       previous = message;

@@ -358,6 +358,26 @@ def corpus_hash(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """The articles a process serves: the committed ``articles.yaml`` (its sha256 is ``base_hash``)
+    with the admins' edits applied on top (``edits``: the id of the newest edit, "" for none;
+    see ``bot.knowledge``). The search index records both, so it is rebuilt when either changes."""
+
+    articles: tuple[Article, ...]
+    base_hash: str
+    edits: str = ""
+
+    @property
+    def version(self) -> str:
+        return f"{self.base_hash[:12]}+{self.edits or '0'}"
+
+
+def base_corpus(path: Path | str) -> Corpus:
+    """``articles.yaml`` alone, without edits (what a process without the database serves)."""
+    return Corpus(tuple(load_articles(path)), corpus_hash(path))
+
+
 def articles_by_id(articles: list[Article]) -> dict[str, Article]:
     return {article.id: article for article in articles}
 

@@ -40,6 +40,13 @@ AMOUNT_MAX = Decimal("999999999999999.99")  # quantizing to cents stays exact we
 # them, which must stay far inside what ``datetime`` holds (years 1 to 9999).
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+AGENT_NAME_MAX_CHARS = 64  # an agent's sign-in name
+AGENT_PASSWORD_MIN_CHARS = 12
+AGENT_PASSWORD_MAX_CHARS = 200  # argon2 hashes anything; a cap keeps a 1 MB "password" out
+ARTICLE_ID_MAX_CHARS = 128
+INTENT_MAX_CHARS = 100
+ARTICLE_TITLE_MAX_CHARS = 300
+ARTICLE_TEXT_MAX_CHARS = 50_000
 
 
 def check_one_of(field: str, value: object, choices: Sequence[str]) -> None:

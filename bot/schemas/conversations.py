@@ -78,6 +78,9 @@ class Source(Model):
 
 class Handoff(Model):
     ticket_id: str | None = None
+    # False when no person can answer now (outside opening hours, nobody at the console): the
+    # ticket waits for later and the conversation stays with the bot.
+    agent_available: bool = True
 
 
 class Message(Model):
@@ -90,6 +93,10 @@ class Message(Model):
     data: dict[str, Any] | None = None
     created_at: UtcDateTime
     helpful: bool | None = None
+    # An agent message's author (the agent's name; null for the admin token).
+    author: str | None = None
+    # A buyer message's intent as Rasa understood it.
+    intent: str | None = None
 
     @property
     def options(self) -> list[Button]:
@@ -101,13 +108,17 @@ class Message(Model):
 
 
 class AgentMessage(Model):
-    """A message as the agent console shows it: the stored payload as is."""
+    """A message as the agent console shows it: the stored payload as is, who wrote an agent
+    message, what Rasa understood of a buyer message and how the buyer rated a bot message."""
 
     id: int
     role: Role
     text: str
     data: dict[str, Any] | None = None
     created_at: UtcDateTime
+    author: str | None = None
+    intent: str | None = None
+    helpful: bool | None = None
 
     @classmethod
     def of(cls, message: Message) -> AgentMessage:
@@ -117,6 +128,9 @@ class AgentMessage(Model):
             text=message.text,
             data=message.data or None,
             created_at=message.created_at,
+            author=message.author,
+            intent=message.intent,
+            helpful=message.helpful,
         )
 
 

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import Services
 from bot import db
+from bot.availability import AgentAvailability
 from bot.config import Settings
 from bot.corpus import Article
 from bot.identity import turn_metadata
@@ -149,9 +150,18 @@ def searcher() -> FakeSearcher:
     return FakeSearcher()
 
 
+AGENT_AVAILABLE = AgentAvailability("available", "every day, around the clock")
+
+
 @pytest.fixture
 def services(store: OrderStore, searcher: FakeSearcher) -> Services:
-    return Services(settings=action_settings(), store=store, searcher=searcher, clock=lambda: NOW)
+    return Services(
+        settings=action_settings(),
+        store=store,
+        searcher=searcher,
+        clock=lambda: NOW,
+        availability=lambda: AGENT_AVAILABLE,
+    )
 
 
 def action_settings() -> Settings:

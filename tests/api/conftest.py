@@ -36,6 +36,7 @@ WHATSAPP_API_URL = "https://graph.whatsapp.test/v19.0"
 ACTIONS_SECRET = "actions-secret-for-the-gateway-api-tests"
 RASA_TOKEN = "rasa-token-for-the-gateway-api-tests"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+AGENT_PASSWORD = "correct-horse-battery"
 
 ARTICLES = [
     Article(
@@ -296,6 +297,23 @@ class Gateway:
         """The headers that prove a buyer's identity on GET calls (polling, orders)."""
         return {"X-Customer-Id": customer_id, "X-Customer-Hash": sign(customer_id)}
 
+    def add_agent(self, name: str, role: str = "agent", password: str = AGENT_PASSWORD) -> None:
+        from bot.schemas.agents import CLI_ACTOR, Actor
+
+        self.services.agents.add(
+            name, role, actor=Actor(name=CLI_ACTOR, role="admin", via="cli"), password=password
+        )  # type: ignore[arg-type]
+
+    def sign_in(
+        self, name: str = "sam", role: str = "agent", password: str = AGENT_PASSWORD
+    ) -> dict[str, str]:
+        """Creates the agent, signs the test client in (it keeps the cookie) and returns the
+        headers a state-changing console call needs (the CSRF token)."""
+        self.add_agent(name, role, password)
+        response = self.client.post("/v1/agent/session", json={"name": name, "password": password})
+        assert response.status_code == 200, response.text
+        return {"X-CSRF-Token": response.json()["csrf_token"]}
+
 
 def local_client(app: FastAPI) -> TestClient:
     """A client from this machine (loopback peer); its Host, testserver, is in the test settings'
@@ -354,7 +372,15 @@ def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[...
     opened: list[TestClient] = []
     urls: list[str] = []
 
-    def build(searcher_factory: Callable[[], Any] | None = None, **overrides: Any) -> Gateway:
+    def build(
+        searcher_factory: Callable[[], Any] | None = None,
+        *,
+        rebuild_searcher: Callable[[Any], Any] | None = None,
+        served_articles: bool = False,
+        **overrides: Any,
+    ) -> Gateway:
+        """``served_articles``: article pages come from the knowledge service (articles.yaml with
+        admins' edits) instead of the four test articles."""
         settings = make_settings(tmp_path, **overrides)
         default_file = tmp_path / "supportbot.db"
         if settings.database_url == f"sqlite:///{default_file}" and not default_file.exists():
@@ -370,9 +396,10 @@ def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[...
             settings,
             rasa_transport=SwitchableTransport(rasa),
             store=store,
-            conversations=ConversationLog(engine),
+            conversations=ConversationLog(engine, clock=lambda: NOW),
             searcher=searcher_factory or (lambda: searcher),
-            articles=lambda: {article.id: article for article in ARTICLES},
+            articles=None if served_articles else (lambda: {article.id: article for article in ARTICLES}),
+            rebuild_searcher=rebuild_searcher,
             extract_order_ids=fake_order_ids,
             clock=lambda: NOW,
             channel_transport=outbox.transport(),

@@ -80,6 +80,9 @@ def test_messages_oldest_first_and_after_an_id(log: ConversationLog) -> None:
         "text": "Hi! How can I help?",
         "data": {"buttons": [{"title": "Track"}]},
         "created_at": "2024-06-01T12:00:02Z",
+        "author": None,
+        "intent": None,
+        "helpful": None,
     }
 
 
