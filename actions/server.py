@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     services = default_services()
     try:
+        if services.settings.env == "production":
+            # Without it every buyer would silently be anonymous (bot.identity); the gateway and
+            # Rasa refuse to start without their secrets too.
+            services.settings.require_secret("actions_secret")
         timings = services.preload()
     except Exception as exc:
         # supervisord restarts the process with a growing delay; the message says what to fix.

@@ -22,6 +22,7 @@ AREAS = (
     "bot.search.cli",
     "bot.orders.cli",
     "bot.policy.cli",
+    "bot.agents.cli",
     "tools.train",
     "tools.nlu_eval",
     "tools.search_eval",
@@ -29,6 +30,7 @@ AREAS = (
     "tools.serve",
     "tools.supervise",
     "tools.chat_eval.cli",
+    "tools.review",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).
@@ -37,6 +39,7 @@ GROUPS = {
     "orders": "Manage the order store.",
     "eval": "Measure quality (retrieval, NLU, answers, dialogs).",
     "bench": "Measure speed (search, chat).",
+    "agents": "Manage the support team's console accounts.",
 }
 
 

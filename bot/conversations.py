@@ -57,12 +57,13 @@ class ConversationLog:
         customer_id: str | None = None,
         data: dict[str, Any] | None = None,
         address: ChannelAddress = ChannelAddress(),
+        agent_id: int | None = None,
     ) -> Message:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
-        reply ``address`` if it is new."""
+        reply ``address`` if it is new. ``agent_id``: who wrote an agent message."""
         _check_message(session_id, role, text, channel, data)
         with db.database_errors(self.engine), self.engine.begin() as conn:
-            return self._insert(conn, session_id, role, text, channel, customer_id, data, address)
+            return self._insert(conn, session_id, role, text, channel, customer_id, data, address, agent_id)
 
     def add_customer_message(
         self,
@@ -72,19 +73,20 @@ class ConversationLog:
         channel: Channel,
         customer_id: str | None,
         address: ChannelAddress = ChannelAddress(),
+        data: dict[str, Any] | None = None,
         check: Callable[[Conversation | None], None] | None = None,
     ) -> tuple[Conversation | None, Message]:
         """The first half of a buyer's turn in one transaction: the conversation as it was (None
         when new), handed to ``check`` (which may refuse by raising; nothing is written then),
-        and the buyer's message appended."""
-        _check_message(session_id, "customer", text, channel, None)
+        and the buyer's message appended (with ``data``, e.g. the option it picks)."""
+        _check_message(session_id, "customer", text, channel, data)
         query = select(db.conversations).where(db.conversations.c.session_id == session_id)
         with db.database_errors(self.engine), self.engine.begin() as conn:
             row = conn.execute(query).one_or_none()
             conversation = None if row is None else _conversation(row)
             if check is not None:
                 check(conversation)
-            message = self._insert(conn, session_id, "customer", text, channel, customer_id, None, address)
+            message = self._insert(conn, session_id, "customer", text, channel, customer_id, data, address)
         return conversation, message
 
     def add_bot_replies(
@@ -95,19 +97,23 @@ class ConversationLog:
         channel: Channel,
         customer_id: str | None,
         intent: tuple[str, float] | None = None,
-        handoff: bool = False,
+        answering: int | None = None,
+        status: ConversationStatus | None = None,
         ticket_id: str | None = None,
     ) -> list[Message]:
         """The second half of a buyer's turn in one transaction: the bot's replies (text, data),
-        the intent Rasa recognised and, when a reply handed over, the ``handoff`` status with
-        its ticket."""
+        the intent Rasa recognised (on the conversation for the agent console, and on the buyer's
+        message ``answering`` for the reports) and, when a reply handed over, the conversation's
+        new ``status`` ("handoff", or "bot" when nobody can take it now) with its ticket."""
         for text, data in replies:
             _check_message(session_id, "bot", text, channel, data)
+        if status is not None:
+            check_one_of("status", status, CONVERSATION_STATUSES)
         values: dict[str, Any] = {}
         if intent is not None:
             values.update(intent=intent[0], intent_confidence=float(intent[1]))
-        if handoff:
-            values.update(status="handoff", ticket_id=ticket_id)
+        if status is not None:
+            values.update(status=status, ticket_id=ticket_id)
         with db.database_errors(self.engine), self.engine.begin() as conn:
             logged = [
                 self._insert(conn, session_id, "bot", text, channel, customer_id, data, ChannelAddress())
@@ -116,6 +122,15 @@ class ConversationLog:
             if values:
                 table = db.conversations
                 conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
+            if intent is not None and answering is not None:
+                table = db.messages
+                conn.execute(
+                    table.update()
+                    .where(
+                        table.c.id == answering, table.c.session_id == session_id, table.c.role == "customer"
+                    )
+                    .values(intent=intent[0], intent_confidence=float(intent[1]))
+                )
         return logged
 
     def _insert(
@@ -128,6 +143,7 @@ class ConversationLog:
         customer_id: str | None,
         data: dict[str, Any] | None,
         address: ChannelAddress,
+        agent_id: int | None = None,
     ) -> Message:
         now = self._clock()
         # Insert-or-ignore: two first messages of one session racing (widget double send)
@@ -147,7 +163,7 @@ class ConversationLog:
         )
         result = conn.execute(
             db.messages.insert().values(
-                session_id=session_id, role=role, text=text, data=data, created_at=now
+                session_id=session_id, role=role, text=text, data=data, created_at=now, agent_id=agent_id
             )
         )
         message_id = int(result.inserted_primary_key[0])
@@ -161,9 +177,35 @@ class ConversationLog:
     def messages(self, session_id: str, after: int = 0) -> list[Message]:
         """The conversation's messages with an id above ``after``, oldest first."""
         query = (
-            select(db.messages)
+            select(db.messages, db.agents.c.name.label("author"))
+            .outerjoin(db.agents, db.agents.c.agent_id == db.messages.c.agent_id)
             .where(db.messages.c.session_id == session_id, db.messages.c.id > after)
             .order_by(db.messages.c.id)
+        )
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query)]
+
+    def message(self, session_id: str, message_id: int) -> Message | None:
+        """One message of this session (None for another session's id)."""
+        table = db.messages
+        query = select(table).where(table.c.session_id == session_id, table.c.id == message_id)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _message(row)
+
+    def latest_bot_turn(self, session_id: str) -> list[Message]:
+        """The bot's messages since the last customer or agent message, oldest first: what the bot
+        said last, whose options a WhatsApp buyer may answer by number or title."""
+        table = db.messages
+        last_other = (
+            select(func.coalesce(func.max(table.c.id), 0))
+            .where(table.c.session_id == session_id, table.c.role != "bot")
+            .scalar_subquery()
+        )
+        query = (
+            select(table)
+            .where(table.c.session_id == session_id, table.c.role == "bot", table.c.id > last_other)
+            .order_by(table.c.id)
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query)]
@@ -198,8 +240,10 @@ class ConversationLog:
             values["ticket_id"] = None
         self._update_conversation(session_id, values)
 
-    def set_intent(self, session_id: str, name: str, confidence: float) -> None:
-        """The latest customer message's intent, for the agent console (not an activity)."""
+    def set_intent(self, session_id: str, name: str, confidence: float, *, text: str | None = None) -> None:
+        """The latest customer message's intent, on the conversation (agent console, not an
+        activity) and on that message (reports). With ``text``, the message is only marked when
+        it is the one Rasa parsed (a newer message may have arrived meanwhile)."""
         if not isinstance(name, str) or not name.strip():
             raise UsageError("intent: must be a non-empty string")
         if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
@@ -207,6 +251,22 @@ class ConversationLog:
         self._update_conversation(
             session_id, {"intent": name.strip(), "intent_confidence": float(confidence)}
         )
+        table = db.messages
+        latest = (
+            select(table.c.id, table.c.text)
+            .where(table.c.session_id == session_id, table.c.role == "customer")
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            row = conn.execute(latest).one_or_none()
+            if row is None or (text is not None and row.text != text):
+                return
+            conn.execute(
+                table.update()
+                .where(table.c.id == row.id)
+                .values(intent=name.strip(), intent_confidence=float(confidence))
+            )
 
     def record_feedback(self, session_id: str, message_id: int, helpful: bool) -> None:
         """Rate a bot message of this session; rating it again replaces the earlier rating."""

@@ -62,7 +62,14 @@ def replica_urls(urls: str | Sequence[str]) -> list[str]:
 
 
 class RasaClient:
-    """One pooled ``httpx.AsyncClient`` per process; every call uses ``timeout`` seconds."""
+    """One pooled ``httpx.AsyncClient`` per process; every call uses ``timeout`` seconds.
+
+    ``token`` is Rasa's HTTP API token (``rasa run --auth-token``, ``SUPPORTBOT_RASA_TOKEN``), sent
+    to whichever replica is asked where Rasa wants it (status, parse, trackers, also when reading
+    a turn back after a replica died). The channels' webhooks (gateway and REST) and the gateway
+    channel's readiness take none: the signed identity in a turn's metadata is what the actions
+    trust, not who could reach Rasa.
+    """
 
     def __init__(
         self,
@@ -70,6 +77,7 @@ class RasaClient:
         *,
         timeout: float,
         action_server_url: str | None = None,
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 100,
         clock: Callable[[], float] = time.monotonic,
@@ -79,6 +87,9 @@ class RasaClient:
         self.action_server_url = action_server_url.rstrip("/") if action_server_url else None
         self._clock = clock
         self._down_until: dict[str, float] = {}
+        # Rasa reads its token from the query string only; it stays on loopback (or the cluster's
+        # network). Every replica gets it: they all run with the same SUPPORTBOT_RASA_TOKEN.
+        self._auth = {"token": token} if token else {}
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             transport=transport,
@@ -169,6 +180,10 @@ class RasaClient:
             raise RasaUnavailable(f"{what} did not answer in time ({url})") from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{what} is not reachable at {url}: {exc.__class__.__name__}") from exc
+        if response.status_code == 401:
+            raise RasaUnavailable(
+                f"{what} refused {url}: SUPPORTBOT_RASA_TOKEN is missing or is not its --auth-token"
+            )
         if response.status_code >= 400:
             raise RasaUnavailable(f"{what} answered HTTP {response.status_code} for {url}")
         return response
@@ -192,14 +207,16 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only (``/model/parse``): intent, ranking and entities, without touching a tracker."""
         url = f"{self.base_url}/model/parse"
-        data = self._json(await self._request("POST", url, "Rasa", json={"text": text}), "Rasa")
+        response = await self._request("POST", url, "Rasa", json={"text": text}, params=self._auth)
+        data = self._json(response, "Rasa")
         if not isinstance(data, dict):
             raise RasaUnavailable("Rasa's /model/parse answered with something other than an object")
         return data
 
     async def status(self, base_url: str | None = None) -> dict[str, Any]:
         url = f"{base_url or self.base_url}/status"
-        data = self._json(await self._request("GET", url, "Rasa", timeout=HEALTH_TIMEOUT_SECONDS), "Rasa")
+        response = await self._request("GET", url, "Rasa", timeout=HEALTH_TIMEOUT_SECONDS, params=self._auth)
+        data = self._json(response, "Rasa")
         return data if isinstance(data, dict) else {}
 
     async def replica_ready(self, base_url: str) -> None:
@@ -221,7 +238,9 @@ class RasaClient:
         self, sender: str, *, include_events: str = "ALL", base_url: str | None = None
     ) -> dict[str, Any]:
         url = f"{base_url or self.base_url}/conversations/{quote(sender, safe='')}/tracker"
-        response = await self._request("GET", url, "Rasa", params={"include_events": include_events})
+        response = await self._request(
+            "GET", url, "Rasa", params={"include_events": include_events, **self._auth}
+        )
         data = self._json(response, "Rasa")
         return data if isinstance(data, dict) else {}
 

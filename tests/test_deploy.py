@@ -94,3 +94,61 @@ def test_no_secret_value_is_committed() -> None:
         for name, value in (service.get("environment") or {}).items():
             if any(word in name for word in ("SECRET", "TOKEN", "PASSWORD")):
                 assert str(value).startswith("${"), name
+
+
+# The secrets each program needs, all from the Secret `supportbot` (one value for every replica).
+SHARED_SECRETS = {
+    "gateway": {
+        "SUPPORTBOT_WIDGET_SECRET",
+        "SUPPORTBOT_ADMIN_TOKEN",
+        "SUPPORTBOT_ACTIONS_SECRET",
+        "SUPPORTBOT_RASA_TOKEN",
+    },
+    "actions": {"SUPPORTBOT_ACTIONS_SECRET"},
+    "rasa": {"SUPPORTBOT_RASA_TOKEN"},
+}
+
+
+def test_every_process_gets_its_secrets_from_the_secret() -> None:
+    by_name = {c["name"]: c for c in containers()}
+    for name, secrets in SHARED_SECRETS.items():
+        env = {item["name"]: item for item in by_name[name].get("env", [])}
+        for secret in secrets:
+            assert env[secret]["valueFrom"]["secretKeyRef"]["name"] == "supportbot", (name, secret)
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for service in ("gateway", "actions", "rasa-0", "rasa-1"):
+        environment = compose["services"][service]["environment"]
+        for secret in set().union(*SHARED_SECRETS.values()):
+            assert environment[secret] == f"${{{secret}:?set {secret}}}", (service, secret)
+
+
+def test_rasa_runs_with_its_api_token_off_the_command_line_everywhere() -> None:
+    [rasa] = [c for c in containers() if c["name"] == "rasa"]
+    assert rasa["command"][:3] == ["python", "-m", "tools.rasa_server"]
+    assert "--enable-api" in rasa["command"]
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for service in ("rasa-0", "rasa-1"):
+        command = compose["services"][service]["command"]
+        assert command.startswith("python -m tools.rasa_server --enable-api ")
+    for command in [
+        " ".join(rasa["command"]),
+        *(compose["services"][s]["command"] for s in ("rasa-0", "rasa-1")),
+    ]:
+        assert "--auth-token" not in command
+        assert "SUPPORTBOT_RASA_TOKEN" not in command
+
+
+def test_probes_need_no_token_and_use_an_allowed_host() -> None:
+    from bot.rasa_client import GATEWAY_WEBHOOK
+
+    readiness = GATEWAY_WEBHOOK.rsplit("/", 1)[0] + "/"
+    [rasa] = [c for c in containers() if c["name"] == "rasa"]
+    assert rasa["startupProbe"]["httpGet"]["path"] == readiness
+    assert rasa["readinessProbe"]["httpGet"]["path"] == readiness
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert f"127.0.0.1:5005{readiness}'" in " ".join(compose["services"]["rasa-0"]["healthcheck"]["test"])
+    allowed = Settings(env="production", host="0.0.0.0").trusted_hosts  # type: ignore[call-arg]
+    [gateway] = [c for c in containers() if c["name"] == "gateway"]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        headers = {h["name"]: h["value"] for h in gateway[probe]["httpGet"].get("httpHeaders", [])}
+        assert headers.get("Host") in allowed, probe

@@ -296,7 +296,7 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
     from bot.rasa_client import RasaClient
 
     sessions = sorted({r.session_id for r in report.results})
-    rasa = RasaClient(rasa_url, timeout=timeout)
+    rasa = RasaClient(rasa_url, timeout=timeout, token=settings.rasa_token)
     replicas = list(rasa.replicas)
 
     async def stored_turns(session_id: str) -> int:

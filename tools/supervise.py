@@ -1,9 +1,10 @@
 """`supportbot supervise`: the process layout of one host, as a supervisord configuration.
 
 ``scripts/run.sh`` (``make run``) calls it, then runs ``supervisord -n`` on what it wrote. It
-first checks what the processes need (the trained model; the database at ``SUPPORTBOT_DB_URL``;
-Redis at ``SUPPORTBOT_REDIS_URL`` when set) and refuses with a message naming the setting, so a
-wrong URL stops the start instead of sending every process into a restart loop.
+first checks what the processes need (the secrets every process shares; the trained model; the
+database at ``SUPPORTBOT_DB_URL``; Redis at ``SUPPORTBOT_REDIS_URL`` when set) and refuses with a
+message naming the setting, so a wrong URL or a missing secret stops the start instead of sending
+every process into a restart loop.
 
 Programs (every one restarted by supervisord when it dies; a process that dies while starting is
 retried with a growing delay):
@@ -11,14 +12,18 @@ retried with a growing delay):
 | program | processes | listens on |
 | --- | --- | --- |
 | ``actions`` | ``SUPPORTBOT_ACTION_WORKERS`` | one socket at ``SUPPORTBOT_ACTION_SERVER_URL``'s port (5055), held by supervisord and shared |
-| ``rasa`` | ``SUPPORTBOT_RASA_REPLICAS`` | 127.0.0.1:5005, 5006, ... one port each from ``SUPPORTBOT_RASA_URL``'s (the gateway picks the replica) |
+| ``rasa`` (``python -m tools.rasa_server``) | ``SUPPORTBOT_RASA_REPLICAS`` | 127.0.0.1:5005, 5006, ... one port each from ``SUPPORTBOT_RASA_URL``'s (the gateway picks the replica) |
 | ``gateway`` | ``SUPPORTBOT_GATEWAY_WORKERS`` | one socket at ``SUPPORTBOT_HOST:SUPPORTBOT_PORT``, held by supervisord and shared |
 
 Shared sockets (supervisord's ``fcgi-program``) mean a restarting process never makes the port
 refuse connections while another process of the program is up, and a process only takes
 connections once it is ready (the action server binds nothing itself; it accepts after loading).
 
-No secret is written into the files: the processes inherit them from supervisord's environment.
+No secret is written into the files: the processes inherit them from supervisord's environment,
+so every Rasa replica runs with the same ``SUPPORTBOT_RASA_TOKEN`` (``tools.rasa_server`` hands it
+to Rasa off the command line), which the gateway sends to whichever replica it asks, and every
+action server and gateway process with the same ``SUPPORTBOT_ACTIONS_SECRET`` (the signed identity
+of each turn, ``bot.identity``).
 """
 
 from __future__ import annotations
@@ -90,6 +95,22 @@ def check_redis(settings: Settings) -> None:
         raise UsageError(f"SUPPORTBOT_REDIS_URL: cannot reach Redis at {where}: {exc}") from None
     finally:
         client.close()
+
+
+# Shared by several programs: without them Rasa refuses to start (and would be restarted forever)
+# or every buyer's identity is dropped between the gateway and the actions.
+SHARED_SECRETS = ("rasa_token", "actions_secret")
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuses a configuration the processes would refuse (production without its secrets, the
+    demo sign-in where it is not allowed) and a missing secret the programs share."""
+    try:
+        settings.check_production_secrets()
+        for name in SHARED_SECRETS:
+            settings.require_secret(name)
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_layout(settings: Settings) -> list[str]:
@@ -184,8 +205,9 @@ def supervisord_conf(settings: Settings, *, home: Path, run_dir: Path, python: P
         (
             "program:rasa",
             {
+                # The API token comes from SUPPORTBOT_RASA_TOKEN in the environment, never this line.
                 "command": (
-                    f"{bin_dir / 'rasa'} run --enable-api --model {MODEL} -i 127.0.0.1 -p %(process_num)d "
+                    f"{python} -m tools.rasa_server --enable-api --model {MODEL} -i 127.0.0.1 -p %(process_num)d "
                     f"--endpoints {run_dir / 'endpoints.yml'} --credentials credentials.yml"
                 ),
                 "process_name": "rasa-%(process_num)d",
@@ -232,6 +254,7 @@ def write_layout(settings: Settings, *, home: Path, run_dir: Path, python: Path)
     import yaml
 
     warnings = check_layout(settings)
+    check_secrets(settings)
     if not (home / MODEL).is_file():
         raise UsageError(f"no Rasa model at {MODEL}; run `make train`")
     check_database(settings)
@@ -270,7 +293,8 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
         "supervise",
         help="Check the settings and write the supervisord configuration of this host's processes.",
         description=(
-            "Checks the Rasa model, the database (SUPPORTBOT_DB_URL) and Redis (SUPPORTBOT_REDIS_URL), "
+            "Checks the shared secrets (SUPPORTBOT_RASA_TOKEN, SUPPORTBOT_ACTIONS_SECRET), the Rasa model, "
+            "the database (SUPPORTBOT_DB_URL) and Redis (SUPPORTBOT_REDIS_URL), "
             "then writes supervisord.conf and Rasa's endpoints.yml for SUPPORTBOT_RASA_REPLICAS, "
             "SUPPORTBOT_ACTION_WORKERS and SUPPORTBOT_GATEWAY_WORKERS, and prints the configuration's "
             "path. scripts/run.sh (make run) runs supervisord on it."

@@ -1,4 +1,5 @@
-"""The rate limiter on the ``limits`` library: in memory by default, in Redis when configured."""
+"""The rate limiter and the sign-in failure throttle on the ``limits`` library: in memory by
+default, in Redis when configured."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 
 import pytest
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import FailureThrottle, RateLimiter
 from bot.errors import Unavailable
 
 
@@ -54,3 +55,33 @@ def test_an_unreachable_redis_is_unavailable_not_unlimited() -> None:
     limiter = RateLimiter(2, 60.0, redis_url="redis://127.0.0.1:1/0")
     with pytest.raises(Unavailable, match="SUPPORTBOT_REDIS_URL"):
         check(limiter, "k")
+
+
+def test_only_failures_count_against_a_sign_in() -> None:
+    throttle = FailureThrottle(2, 60.0)
+    for _ in range(5):
+        assert asyncio.run(throttle.wait("ip|sam")) is None  # asking costs nothing
+    asyncio.run(throttle.failed("ip|sam"))
+    assert asyncio.run(throttle.wait("ip|sam")) is None
+    asyncio.run(throttle.failed("ip|sam"))
+    wait = asyncio.run(throttle.wait("ip|sam"))
+    assert wait is not None
+    assert 58 <= wait <= 60
+    assert asyncio.run(throttle.wait("ip|mia")) is None
+
+
+def test_two_gateways_on_one_redis_count_the_same_sign_in_failures(redis_url: str) -> None:
+    first = FailureThrottle(2, 60.0, redis_url=redis_url)
+    second = FailureThrottle(2, 60.0, redis_url=redis_url)
+    key = f"ip|{uuid.uuid4().hex}"
+    asyncio.run(first.failed(key))
+    assert asyncio.run(second.wait(key)) is None
+    asyncio.run(second.failed(key))
+    assert asyncio.run(first.wait(key)) is not None
+    assert asyncio.run(second.wait(key)) is not None
+
+
+def test_an_unreachable_redis_makes_sign_in_unavailable_not_unthrottled() -> None:
+    throttle = FailureThrottle(2, 60.0, redis_url="redis://127.0.0.1:1/0")
+    with pytest.raises(Unavailable, match="SUPPORTBOT_REDIS_URL"):
+        asyncio.run(throttle.wait("k"))

@@ -80,7 +80,27 @@ def test_messages_oldest_first_and_after_an_id(log: ConversationLog) -> None:
         "text": "Hi! How can I help?",
         "data": {"buttons": [{"title": "Track"}]},
         "created_at": "2024-06-01T12:00:02Z",
+        "author": None,
+        "intent": None,
+        "helpful": None,
     }
+
+
+def test_the_latest_bot_turn_and_its_options(log: ConversationLog) -> None:
+    assert log.latest_bot_turn("s-opt") == []
+    log.add_message("s-opt", "customer", "hi", channel="whatsapp")
+    first = log.add_message("s-opt", "bot", "Hello!", channel="whatsapp")
+    offered = [{"title": "Track my order", "payload": "/track_order"}]
+    second = log.add_message("s-opt", "bot", "Anything else?", data={"buttons": offered}, channel="whatsapp")
+    log.add_message("s-other", "customer", "unrelated", channel="whatsapp")
+    assert [m.id for m in log.latest_bot_turn("s-opt")] == [first.id, second.id]
+    assert [o.payload for o in log.latest_bot_turn("s-opt")[-1].options] == ["/track_order"]
+    assert log.latest_bot_turn("s-opt")[0].options == []
+    assert log.message("s-opt", second.id) == second
+    assert log.message("s-other", second.id) is None  # never another session's message
+
+    log.add_message("s-opt", "agent", "Sam here", channel="whatsapp")
+    assert log.latest_bot_turn("s-opt") == []  # the bot's options are stale once a person speaks
 
 
 @pytest.mark.parametrize(
@@ -264,7 +284,7 @@ def test_a_turn_is_two_transactions_and_a_refused_owner_check_writes_nothing(log
         log.add_customer_message("turn-1", "let me in", channel="web", customer_id="C2", check=refuse)
     assert [m.text for m in log.messages("turn-1")] == ["hi"]
 
-    seen, _ = log.add_customer_message("turn-1", "a person please", channel="web", customer_id="C1")
+    seen, asked = log.add_customer_message("turn-1", "a person please", channel="web", customer_id="C1")
     assert seen is not None
     assert seen.customer_id == "C1"
     logged = log.add_bot_replies(
@@ -273,7 +293,8 @@ def test_a_turn_is_two_transactions_and_a_refused_owner_check_writes_nothing(log
         channel="web",
         customer_id="C1",
         intent=("human_handoff", 0.91),
-        handoff=True,
+        answering=asked.id,
+        status="handoff",
         ticket_id="T-1",
     )
     assert [m.role for m in logged] == ["bot", "bot"]
@@ -281,4 +302,28 @@ def test_a_turn_is_two_transactions_and_a_refused_owner_check_writes_nothing(log
     assert conversation is not None
     assert (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
     assert (conversation.intent, conversation.intent_confidence) == ("human_handoff", 0.91)
+    # The reports count intents per buyer message: this turn's, not the earlier one's.
+    assert [(m.text, m.intent) for m in log.messages("turn-1") if m.role == "customer"] == [
+        ("hi", None),
+        ("a person please", "human_handoff"),
+    ]
     assert conversation.last_message == ""
+
+
+def test_a_handoff_nobody_can_take_keeps_the_bot_with_the_ticket(log: ConversationLog) -> None:
+    _, asked = log.add_customer_message("turn-2", "a person please", channel="web", customer_id=None)
+    log.add_bot_replies(
+        "turn-2",
+        [("Nobody is available now.", {"handoff": {"ticket_id": "T-2", "agent_available": False}})],
+        channel="web",
+        customer_id=None,
+        intent=("human_handoff", 0.9),
+        answering=asked.id,
+        status="bot",
+        ticket_id="T-2",
+    )
+    conversation = log.get_conversation("turn-2")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("bot", "T-2")
+    with pytest.raises(UsageError):
+        log.add_bot_replies("turn-2", [], channel="web", customer_id=None, status="lost")  # type: ignore[arg-type]

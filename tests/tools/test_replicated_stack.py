@@ -7,7 +7,8 @@ its own) and then:
 - chat through the gateway keeps answering while a Rasa replica is killed with SIGKILL (the
   gateway moves its conversations to the other replica);
 - a killed gateway process and a killed action server are restarted by supervisord and the
-  stack is ready again on its own.
+  stack is ready again on its own;
+- every replica runs with the one Rasa API token of the run (its API refuses calls without it).
 
 It needs the trained model, PostgreSQL and Redis (``.ci/run`` provides them) and takes a minute
 or two, mostly Rasa loading its model twice.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -65,6 +67,15 @@ class Stack:
     run_dir: Path
     log: Path
     db_url: str
+    rasa_token: str
+
+    def tracker(self, replica: str, session: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{replica}/conversations/{session}/tracker", params={"token": self.rasa_token}, timeout=30
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     def supervisorctl(self, *args: str) -> str:
         done = subprocess.run(
@@ -127,6 +138,7 @@ def stack(pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory)
     rasa_port = free_ports(2, 5205)
     action_port = free_ports(1, 5255)
     gateway_port = free_ports(1, 8205)
+    rasa_token = secrets.token_urlsafe(24)
     env = {
         **os.environ,
         "SUPPORTBOT_ENV": "development",
@@ -138,6 +150,9 @@ def stack(pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory)
         "SUPPORTBOT_PORT": str(gateway_port),
         "SUPPORTBOT_RATE_LIMIT": "off",
         "SUPPORTBOT_RUN_DIR": str(work / "run"),
+        # Shared by every replica (and the gateway), as run.sh would generate it.
+        "SUPPORTBOT_RASA_TOKEN": rasa_token,
+        "SUPPORTBOT_ACTIONS_SECRET": secrets.token_urlsafe(24),
     }
     log = work / "stack.log"
     with log.open("wb") as out:
@@ -156,6 +171,7 @@ def stack(pg_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory)
         work / "run",
         log,
         db_url,
+        rasa_token,
     )
     try:
         wait_ready(stack, READY_TIMEOUT, replicas=2)
@@ -206,8 +222,7 @@ def test_one_conversation_on_both_replicas_at_once_is_answered_in_order(stack: S
     assert all(answer.messages for answer in answers), [answer.messages for answer in answers]
     assert {answer.replica for answer in answers} == set(stack.rasa)
 
-    tracker = httpx.get(f"{stack.rasa[0]}/conversations/{conversation}/tracker", timeout=30).json()
-    events = tracker["events"]
+    events = stack.tracker(stack.rasa[0], conversation)["events"]
     users = [event for event in events if event["event"] == "user"]
     assert sorted(event["message_id"] for event in users) == [f"m{n}" for n in range(len(questions))]
     # One at a time: every user event is followed by its own answer before the next one came in.
@@ -216,6 +231,16 @@ def test_one_conversation_on_both_replicas_at_once_is_answered_in_order(stack: S
     for before, after in itertools.pairwise(kinds):
         assert not (before == "user" and after == "user"), kinds
     assert kinds[-1] == "bot"
+
+
+def test_every_replica_needs_the_runs_api_token(stack: Stack) -> None:
+    def status(replica: str, **params: str) -> int:
+        return httpx.get(f"{replica}/status", params=params, timeout=30).status_code
+
+    for replica in stack.rasa:
+        assert status(replica) == 401
+        assert status(replica, token="not-the-token") == 401
+        assert status(replica, token=stack.rasa_token) == 200
 
 
 def chat(stack: Stack, session: str, message: str) -> httpx.Response:
@@ -259,5 +284,5 @@ def test_killing_a_replica_a_gateway_or_the_action_server_loses_no_turn(stack: S
     for session in sessions:
         customer_messages = [m.text for m in log.messages(session) if m.role == "customer"]
         assert customer_messages == ["Hi there", "How long does delivery take?", "How do I return an item?"]
-        tracker = httpx.get(f"{stack.rasa[1]}/conversations/{session}/tracker", timeout=30).json()
+        tracker = stack.tracker(stack.rasa[1], session)
         assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == customer_messages

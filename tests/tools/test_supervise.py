@@ -13,12 +13,14 @@ from tools.supervise import (
     check_database,
     check_layout,
     check_redis,
+    check_secrets,
     endpoints,
     supervisord_conf,
     write_layout,
 )
 
 HOME = Path(__file__).resolve().parents[2]
+SECRETS = {"rasa_token": "rasa-token-for-this-test", "actions_secret": "actions-secret-for-this-test"}
 
 
 def settings(**values: object) -> Settings:
@@ -71,6 +73,8 @@ def test_no_secret_is_written_and_replica_ports_follow_the_rasa_url(tmp_path: Pa
             redis_url="redis://:s3cret-redis@127.0.0.1:6379/0",
             db_url="postgresql://bot:s3cret-db@127.0.0.1/bot",
             admin_token="s3cret-admin",
+            rasa_token="s3cret-rasa",
+            actions_secret="s3cret-actions",
         ),
         home=HOME,
         run_dir=tmp_path,
@@ -78,6 +82,30 @@ def test_no_secret_is_written_and_replica_ports_follow_the_rasa_url(tmp_path: Pa
     )
     assert "s3cret" not in text
     assert parsed(text)["program:rasa"]["numprocs_start"] == "5105"
+
+
+def test_every_rasa_replica_starts_through_the_token_launcher(tmp_path: Path) -> None:
+    command = parsed(
+        supervisord_conf(
+            settings(rasa_replicas=2, redis_url="redis://127.0.0.1:6379/0", **SECRETS),
+            home=HOME,
+            run_dir=tmp_path,
+            python=Path("/venv/bin/python"),
+        )
+    )["program:rasa"]["command"]
+    assert command.startswith("/venv/bin/python -m tools.rasa_server --enable-api ")
+    assert "--auth-token" not in command
+    assert "SUPPORTBOT_RASA_TOKEN" not in command
+
+
+def test_the_secrets_every_program_shares_are_required_naming_the_variable() -> None:
+    check_secrets(settings(**SECRETS))
+    with pytest.raises(UsageError, match="SUPPORTBOT_RASA_TOKEN"):
+        check_secrets(settings(actions_secret=SECRETS["actions_secret"]))
+    with pytest.raises(UsageError, match="SUPPORTBOT_ACTIONS_SECRET"):
+        check_secrets(settings(rasa_token=SECRETS["rasa_token"], actions_secret="changeme"))
+    with pytest.raises(UsageError, match="SUPPORTBOT_DEMO=on"):
+        check_secrets(settings(demo="on", host="0.0.0.0", **SECRETS))
 
 
 def test_rasa_endpoints_get_the_atomic_redis_lock_store_only_with_redis() -> None:
@@ -116,10 +144,16 @@ def test_write_layout_checks_first_and_writes_both_files(tmp_path: Path) -> None
     home = tmp_path / "home"
     (home / "models" / "rasa").mkdir(parents=True)
     (home / "endpoints.yml").write_text((HOME / "endpoints.yml").read_text())
-    with pytest.raises(UsageError, match="make train"):
+    with pytest.raises(UsageError, match="SUPPORTBOT_RASA_TOKEN"):
         write_layout(settings(db_url=db_url), home=home, run_dir=tmp_path / "run", python=Path("/p"))
+    with pytest.raises(UsageError, match="make train"):
+        write_layout(
+            settings(db_url=db_url, **SECRETS), home=home, run_dir=tmp_path / "run", python=Path("/p")
+        )
     (home / "models" / "rasa" / "supportbot.tar.gz").write_bytes(b"model")
-    conf = write_layout(settings(db_url=db_url), home=home, run_dir=tmp_path / "run", python=Path("/p"))
+    conf = write_layout(
+        settings(db_url=db_url, **SECRETS), home=home, run_dir=tmp_path / "run", python=Path("/p")
+    )
     assert conf.read_text().startswith("; Written by `supportbot supervise`")
     assert (tmp_path / "run" / "endpoints.yml").is_file()
     assert (tmp_path / "run" / "metrics" / "gateway").is_dir()
