@@ -204,7 +204,10 @@ def messages_from_rasa(items: list[dict[str, Any]]) -> tuple[BotMessage, ...]:
         BotMessage(
             text=reply.text,
             buttons=tuple(Button(b.title, b.payload) for b in reply.buttons or ()),
-            payload={**(reply.data or {}), **({"source": reply.source.dict()} if reply.source else {})},
+            payload={
+                **(reply.data or {}),
+                **({"source": reply.source.dict(exclude_none=True)} if reply.source else {}),
+            },
         )
         for reply in replies_from_rasa(items)
     )
