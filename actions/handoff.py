@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -81,4 +81,5 @@ class ActionHandoff(SupportAction):
             text=replies.handoff_text(ticket.ticket_id),
             json_message={"handoff": {"ticket_id": ticket.ticket_id}},
         )
-        return identity_events(tracker)
+        # A person takes it from here: what the bot was discussing is no topic to continue later.
+        return [*identity_events(tracker), SlotSet("topic", None)]

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from bot.schemas.base import utc_now
 
 if TYPE_CHECKING:
-    from bot.assist import Searcher
     from bot.config import Settings
+    from bot.dialogue import HelpCenter, HelpDesk
     from bot.orders.store import OrderStore
     from bot.schemas.decisions import Decision
     from bot.schemas.orders import Order
@@ -33,14 +33,14 @@ def evaluate_order(order: Order, now: datetime) -> Decision:
 
 
 class Services:
-    """Order store, searcher, eligibility engine and clock; each built on first use."""
+    """Order store, searcher (and the help desk over it), eligibility engine and clock; each built on first use."""
 
     def __init__(
         self,
         *,
         settings: Settings | None = None,
         store: OrderStore | None = None,
-        searcher: Searcher | None = None,
+        searcher: HelpCenter | None = None,
         evaluator: Evaluator | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -68,13 +68,19 @@ class Services:
                 self._store = OrderStore.from_url(self.settings.database_url)
             return self._store
 
-    def searcher(self) -> Searcher:
+    def searcher(self) -> HelpCenter:
         with self._lock:
             if self._searcher is None:
                 from bot.search import load_searcher
 
                 self._searcher = load_searcher(self.settings)
             return self._searcher
+
+    def desk(self) -> HelpDesk:
+        """The help desk over the searcher; "today" (ended campaigns, dated notes) from the clock."""
+        from bot.dialogue import HelpDesk
+
+        return HelpDesk(self.searcher(), today=lambda: self.now().date())
 
 
 _default: Services | None = None

@@ -143,9 +143,27 @@ def replies_from_rasa(items: list[dict[str, Any]]) -> list[BotReply]:
 def _source(value: Any) -> Source | None:
     if not isinstance(value, dict) or not value.get("id"):
         return None
+    url, more = value.get("url"), value.get("more")
     return Source(
-        id=str(value["id"]), title=str(value.get("title") or ""), category=str(value.get("category") or "")
+        id=str(value["id"]),
+        title=str(value.get("title") or ""),
+        category=str(value.get("category") or ""),
+        url=url if isinstance(url, str) and url else None,
+        more=more if isinstance(more, bool) else None,
     )
+
+
+def rated_answer(history: list[Message], before: int) -> Message | None:
+    """The bot answer a buyer's "that didn't help" is about: in the bot's last turn before message
+    ``before`` (a logged id), its last answer (a help article or an order check), else its last message."""
+    earlier = [message for message in history if message.id < before]
+    customers = [n for n, message in enumerate(earlier) if message.role == "customer"]
+    if len(customers) < 2:
+        return None
+    turn = [m for m in earlier[customers[-2] + 1 : customers[-1]] if m.role == "bot"]
+    answers = [m for m in turn if m.data and ("source" in m.data or "order_id" in m.data)]
+    chosen = answers or turn
+    return chosen[-1] if chosen else None
 
 
 # ------------------------------------------------------------------ the service
@@ -251,6 +269,11 @@ class ChatService:
             )
             for reply in replies
         ]
+        if logged and any(reply.rates_previous_answer is False for reply in replies):
+            # "That didn't help": the actions cannot know the logged id of the answer they mean.
+            previous = rated_answer(self.conversations.messages(session_id), logged[0].id)
+            if previous is not None:
+                self.conversations.record_feedback(session_id, previous.id, False)
         handoff = next((reply.handoff for reply in replies if reply.handoff is not None), None)
         if handoff is not None:
             self.conversations.set_status(session_id, "handoff", ticket_id=handoff.ticket_id)

@@ -40,11 +40,14 @@ class Button(Model):
 
 
 class Source(Model):
-    """The help article an answer comes from (its title is what buyers see)."""
+    """The help article an answer comes from (its title is what buyers see). ``url``: where the
+    whole article is (the widget's help page); ``more``: the answer left part of it out."""
 
     id: str
     title: str
     category: str
+    url: str | None = None
+    more: bool | None = None
 
 
 class Handoff(Model):
@@ -164,7 +167,7 @@ class BotReply(Model):
         """What the conversation log keeps next to the text (the agent console reads it)."""
         stored = dict(self.data or {})
         if self.source:
-            stored["source"] = self.source.dict()
+            stored["source"] = self.source.dict(exclude_none=True)
         if self.buttons:
             stored["buttons"] = [button.dict() for button in self.buttons]
         return stored or None
@@ -173,3 +176,11 @@ class BotReply(Model):
     def handoff(self) -> Handoff | None:
         value = (self.data or {}).get("handoff")
         return Handoff.parse_obj(value) if isinstance(value, dict) else None
+
+    @property
+    def rates_previous_answer(self) -> bool | None:
+        """``{"feedback": {"helpful": false}}``: the buyer rated the bot's previous answer (the
+        recovery reply to "that didn't help" carries it); None when the reply rates nothing."""
+        value = (self.data or {}).get("feedback")
+        helpful = value.get("helpful") if isinstance(value, dict) else None
+        return helpful if isinstance(helpful, bool) else None
