@@ -115,17 +115,20 @@ def ask_of(tracker: Tracker) -> Ask:
     name = intent.get("name") if isinstance(intent, dict) else None
     confidence = intent.get("confidence") if isinstance(intent, dict) else None
     text = latest_text(tracker)
+    topic = topic_of(tracker)
     chosen: str | None = None
     if is_payload(text):
         chosen = str(name) if name else None
         text, asked_intent = question_before(tracker)
-        if asked_intent in VAGUE_INTENTS:
+        # The question was too vague to search: the intent's, or the topic's after the
+        # question back to it (NLU may have been unsure of "help with my purchase").
+        if asked_intent in VAGUE_INTENTS or (topic is not None and topic.intent in VAGUE_INTENTS):
             text = ""
     return Ask(
         text=text[:MAX_QUERY_CHARS],
         intent=str(name) if name else None,
         confident=isinstance(confidence, (int, float)) and confidence >= CONFIDENT_INTENT,
-        topic=topic_of(tracker),
+        topic=topic,
         channel=channel_of(tracker),
         article_id=latest_entity(tracker, "article_id"),
         chosen=chosen,

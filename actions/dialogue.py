@@ -11,8 +11,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import SupportAction, ask_of, identity_events, topic_of, utter_reply
 from bot.assistant import replies
-from bot.dialogue import read
-from bot.dialogue.followup import STRONG_RULES
 
 
 class ActionFallback(SupportAction):
@@ -31,7 +29,7 @@ class ActionFallback(SupportAction):
 
 class ActionOutOfScope(SupportAction):
     """Out of scope, unless it clearly continues the topic ("and Italy?" looks like small talk
-    to the classifier): then it is answered as the follow-up it is."""
+    to the classifier) or names a help subject the help center answers confidently."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -39,9 +37,8 @@ class ActionOutOfScope(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        ask = ask_of(tracker)
-        if ask.topic is not None and ask.text and read(ask.text, ask.topic).rule in STRONG_RULES:
-            reply = self.services.desk().answer(ask)
+        reply = self.services.desk().out_of_scope(ask_of(tracker))
+        if reply is not None:
             return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
         dispatcher.utter_message(text=replies.OUT_OF_SCOPE)
         return identity_events(tracker)

@@ -71,7 +71,7 @@ INTENT_LABELS: dict[str, str] = {
 # say more (a button press, "I have a problem with my order" then "Not arrived").
 INTENT_QUESTIONS: dict[str, str] = {
     "track_order": "How do I track my package?",
-    "order_not_received": "I haven't received my order. What should I do?",
+    "order_not_received": "I haven't received my order yet. When can I open a dispute?",
     "cancel_order": "How to cancel my order?",
     "open_dispute": "When can I open a dispute and how?",
     "request_refund": "How do I get a refund and when will I get it?",

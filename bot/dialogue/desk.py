@@ -13,6 +13,7 @@ so metrics and the evaluation can count them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -26,18 +27,18 @@ from bot.dialogue.clarify import (
     INTENT_LABELS,
     INTENT_QUESTIONS,
     ORDER_PROBLEM_OPTIONS,
+    VAGUE_INTENTS,
     Option,
     Ranked,
     ambiguous_pair,
     article_payload,
-    flow_of,
     intent_payload,
     short_title,
 )
-from bot.dialogue.followup import Reading, read
+from bot.dialogue.followup import STRONG_RULES, Reading, content_words, read
 from bot.dialogue.lexicon import INTENT_SUBJECTS, SUBJECT_PHRASES
 from bot.dialogue.rewrite import merged_details, resolve
-from bot.dialogue.topic import Topic
+from bot.dialogue.topic import Topic, mention
 from bot.search import SearchResponse, SearchResult
 
 Channel = Literal["web", "whatsapp"]
@@ -99,6 +100,14 @@ class Ask:
     ranking: Sequence[Ranked] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up's own words, and those of them its topic's question did not have."""
+
+    text: str
+    added: tuple[str, ...]
+
+
 @dataclass
 class HelpDesk:
     help_center: HelpCenter
@@ -116,7 +125,15 @@ class HelpDesk:
                 topic = Topic.of_question(question, intent=ask.intent)
                 return self._answer_with(chosen, question, None, topic, ask.channel)
         query, topic = self.understand(ask)
-        return self.respond(query, topic, ask.channel, hint=intent_hint(ask.intent))
+        subject = INTENT_SUBJECTS.get(ask.intent or "") if ask.confident else None
+        alone = None
+        if ask.topic is not None and ask.chosen is None and topic.query != ask.text.strip()[:MAX_QUERY_CHARS]:
+            alone = FollowUp(
+                ask.text, tuple(w for w in content_words(ask.text) if w not in content_words(ask.topic.query))
+            )
+        return self.respond(
+            query, topic, ask.channel, hint=intent_hint(ask.intent), subject=subject, alone=alone
+        )
 
     def understand(self, ask: Ask) -> tuple[str, Topic]:
         """The query to search for ``ask`` and the topic it belongs to (continued or new)."""
@@ -148,17 +165,43 @@ class HelpDesk:
             return query, continued
         return None
 
-    def respond(self, query: str, topic: Topic, channel: Channel, *, hint: str | None = None) -> Reply:
+    def respond(
+        self,
+        query: str,
+        topic: Topic,
+        channel: Channel,
+        *,
+        hint: str | None = None,
+        subject: str | None = None,
+        alone: FollowUp | None = None,
+    ) -> Reply:
         """Search ``query`` and answer it, say an ended campaign ended, or offer choices.
 
         ``hint``: words for what the NLU recognised ("contact customer service" for
-        contact_support); a fragment the help center is not sure of is searched again with them.
+        contact_support); a fragment the help center is not sure of is searched again with them,
+        then with its own subject's words. ``subject``: what the NLU is sure the question is
+        about; with the platform the query names it decides between near-equal results.
+        ``alone``: a follow-up's own words, when ``query`` resolved them against the topic; if the
+        article found says nothing of what they add ("Instagram"), the article they find on their
+        own answers, composed for the whole question.
         """
+        named = mention(query)
         response = self.help_center.search(query, k=CHOICES) if query.strip() else None
-        if response is not None and not response.confident and hint and hint.lower() not in query.lower():
-            hinted = self.help_center.search(f"{query} {hint}", k=CHOICES)
+        own_hint = SUBJECT_PHRASES.get(named.subject or "")
+        for extra in dict.fromkeys(h for h in (hint, own_hint) if h):
+            if response is None or response.confident or extra.lower() in query.lower():
+                continue
+            hinted = self.help_center.search(f"{query} {extra}", k=CHOICES)
             if hinted.confident:
-                query, response = f"{query} {hint}", hinted
+                query, response = f"{query} {extra}", hinted
+        if response is not None:
+            wanted = subject or named.subject
+            response = replace(
+                response,
+                results=preferred(response.results, subject=wanted, platform=named.details.get("platform")),
+            )
+        if response is not None and response.confident and response.best is not None and alone:
+            response = self._covering(response, query, alone)
         results = list(response.results) if response is not None else []
         if response is not None and response.ended:
             ended = response.ended[0]
@@ -169,6 +212,15 @@ class HelpDesk:
             best = response.best
             return self._answer_with(best.article, query, best.section or None, topic, channel)
         return self.not_sure(results, topic)
+
+    def _covering(self, response: SearchResponse, query: str, alone: FollowUp) -> SearchResponse:
+        """The response whose best article speaks of what the follow-up adds to its topic."""
+        if response.best is None or not alone.added or _mentions(response.best.article, alone.added):
+            return response
+        own = self.help_center.search(alone.text, k=CHOICES)
+        if own.confident and own.best is not None and _mentions(own.best.article, alone.added):
+            return replace(own, query=query)
+        return response
 
     def _answer_with(
         self, article: Article, question: str, section: str | None, topic: Topic, channel: Channel
@@ -223,20 +275,38 @@ class HelpDesk:
     # -------------------------------------------------------------- NLU unsure
 
     def fallback(self, ask: Ask) -> Reply:
-        """NLU was unsure. A follow-up is answered in its topic; two close intents that lead to
-        different flows get a question with both as buttons; otherwise the help center decides."""
+        """NLU was unsure. A follow-up is answered in its topic; a vague order problem gets its
+        question back; otherwise the help center answers when it is confident, and when it is not,
+        two close intents that lead to different flows get a question with both as buttons."""
         text = ask.text.strip()[:MAX_QUERY_CHARS]
         if not text:
             return self.not_sure([], ask.topic)
         query, topic = self.understand(replace(ask, confident=False))
-        hint = intent_hint(ask.ranking[0].intent) if ask.ranking else None
+        best_guess = ask.ranking[0].intent if ask.ranking else None
+        hint = intent_hint(best_guess)
         if ask.topic is not None and topic.query != text:
             return self.respond(query, topic, ask.channel, hint=hint)
+        if best_guess in VAGUE_INTENTS and mention(text).subject in (None, "product", "tracking"):
+            return self.order_problem(replace(ask, intent=best_guess))
         response = self.help_center.search(query, k=CHOICES)
         pair = ambiguous_pair(ask.ranking)
-        if pair is not None and not (response.confident and any(flow_of(i) == "help" for i in pair)):
+        if pair is not None and not response.confident:
             return self._which_one(pair, topic)
         return self.respond(query, topic, ask.channel, hint=hint)
+
+    def out_of_scope(self, ask: Ask) -> Reply | None:
+        """An out-of-scope message that clearly continues the topic, or names one of the help
+        center's subjects and gets a confident answer ("lost the invoice, can I still return"),
+        is answered; None: it is out of scope."""
+        text = ask.text.strip()
+        if not text:
+            return None
+        if ask.topic is not None and read(text, ask.topic).rule in STRONG_RULES:
+            return self.answer(ask)
+        if mention(text).subject is None:
+            return None
+        reply = self.answer(replace(ask, topic=None))
+        return reply if reply.answered else None
 
     def _which_one(self, pair: tuple[str, str], topic: Topic) -> Reply:
         options = tuple(Option(INTENT_LABELS[intent], intent_payload(intent)) for intent in pair)
@@ -328,3 +398,43 @@ def intent_hint(intent: str | None) -> str | None:
     """The words for what an intent is about, to help a fragment the search is unsure of."""
     subject = INTENT_SUBJECTS.get(intent or "")
     return SUBJECT_PHRASES.get(subject) if subject else None
+
+
+# Results within this much of the best one are told apart by what the buyer named: the platform
+# ("on wishalive") first, then the subject (what the NLU is sure of, else the question's words).
+RERANK_MARGIN = 0.05
+
+
+def article_subjects(article: Article) -> frozenset[str]:
+    """What an article is about, read from its category, title and other wordings."""
+    return frozenset(mention(" ".join((article.category, article.title, *article.aliases))).subjects)
+
+
+def preferred(
+    results: Sequence[SearchResult],
+    *,
+    subject: str | None,
+    platform: str | None,
+    margin: float = RERANK_MARGIN,
+) -> list[SearchResult]:
+    """``results`` with the one that fits what the buyer named best first, among those within
+    ``margin`` of the best score; the order is unchanged when nothing tells them apart."""
+    if len(results) < 2 or (subject is None and platform is None):
+        return list(results)
+    top = results[0].score
+    close = [r for r in results if r.score >= top - margin]
+
+    def fit(result: SearchResult) -> tuple[bool, bool]:
+        article = result.article
+        same_platform = platform is None or article.platform in (None, platform)
+        same_subject = subject is None or subject in article_subjects(article)
+        return same_platform, same_subject
+
+    chosen = max(close, key=fit)  # max keeps the first (best-scored) of equals
+    return [chosen, *(r for r in results if r is not chosen)]
+
+
+def _mentions(article: Article, words: Sequence[str]) -> bool:
+    """Whether the article says any of ``words`` (a long word by its stem: "responds" finds "respond")."""
+    text = " ".join((article.title, article.full_text())).lower()
+    return any(re.search(rf"\b{re.escape(word if len(word) <= 6 else word[:-2])}", text) for word in words)

@@ -6,13 +6,15 @@ the cues below in order, so the rules are data the tests walk through:
 
 1. no topic yet: a new question (a follow-up with nothing to follow is answered on its own);
 2. a **new-topic** cue ("btw", "unrelated", "I mean", "another question"): a new question;
-3. the message names a subject of its own: a question of its own, whether the subject is new
-   ("ok. I also forgot my password" after a guarantee question) or the topic's again ("and
-   aliexpress dispute time" after "paypal dispute time" asks about AliExpress, not PayPal);
+3. the message names a subject of its own that differs from the topic's ("ok. I also forgot my
+   password" after a guarantee question): a new question;
 4. a **strong** cue ("and ...", "what if ...", "how do I do that?", "longer than that",
-   a message that is only a detail, "Italy?"): a follow-up;
-5. a confident intent whose subject differs from the topic's ("what's your phone number" after
-   a cancellation): a new question;
+   a message that is only a detail, "Italy?"): a follow-up, even when it names the topic's
+   subject again ("what if I always signed in with Instagram?" after a question about changing
+   the account's e-mail: the e-mail is still the point);
+5. the topic's subject named again without a cue ("arn when" after "ARN?"), or a confident intent
+   whose subject differs from the topic's ("what's your phone number" after a cancellation): a
+   question of its own;
 6. details without a subject ("I'm in America, what number?"): a follow-up;
 7. a **weak** cue (a short question with no subject: "when can I apply?"): *maybe*; the caller
    lets the help center decide which reading it answers better (``bot.dialogue.desk``);
@@ -168,10 +170,13 @@ def read(text: str, topic: Topic | None, *, intent_subject: str | None = None) -
     cue = next((cue for cue in CUES if cue.test(m)), None)
     if cue is not None and cue.strength == "new":
         return Reading("new", cue.name, m.named)
-    if m.named.subject is not None:
+    own = m.named.subject
+    if own is not None and own != topic.subject:
         return Reading("new", "own_subject", m.named)
     if cue is not None and cue.strength == "strong":
         return Reading("follow_up", cue.name, m.named)
+    if own is not None:
+        return Reading("new", "same_subject_asked_again", m.named)
     if intent_subject is not None and intent_subject != topic.subject:
         return Reading("new", "intent_subject", m.named)
     if m.named.details:

@@ -48,7 +48,8 @@ SUBJECT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("payment", r"\b(?:payments?|declined|csc[_ -]?\d+|checkout|currency)\b"),
     (
         "not_as_described",
-        r"\b(?:broken|damaged?|defective|fake|counterfeit|not as described|wrong (?:item|size|colou?r|product))\b",
+        r"\b(?:broken|damaged?|defective|fake|counterfeit|not as described|wrong (?:item|size|colou?r|product)"
+        r"|(?:does ?n[o']?t|not) match(?:ing)? the description)\b",
     ),
     ("address", r"\b(?:shipping|delivery) address\b"),
     (

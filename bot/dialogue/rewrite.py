@@ -4,8 +4,8 @@
 the topic's query loses the details of the kinds the follow-up brings (one country replaces
 another), then the follow-up's own words are added without its lead-in ("and", "what if").
 When what is left of the topic's query no longer says what it was about ("whatsapp?" then
-"email?"), the subject's phrase is put back ("contact customer service email"), or the title of
-the article last answered when the subject is not known.
+"email?"), the title of the article last answered is put in front ("How can I contact customer
+service? email?"), or the subject's phrase when no article was answered.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ def resolve(text: str, topic: Topic, *, anchor: str | None = None) -> str:
     """The standalone query for the follow-up ``text`` in ``topic``.
 
     ``anchor`` (the title of the article last answered) stands in for a topic query that says
-    nothing once its detail is gone and whose subject is unknown.
+    nothing once its detail is gone; the subject's phrase when there is none.
     """
     added = mention(text)
     base = without_details(topic.query, set(added.details))
     if len(content_words(base)) < MIN_TOPIC_WORDS:
-        if topic.subject in SUBJECT_PHRASES:
-            base = f"{SUBJECT_PHRASES[topic.subject]} {base}"
-        elif anchor:
+        if anchor:
             base = f"{anchor} {base}"
+        elif topic.subject in SUBJECT_PHRASES:
+            base = f"{SUBJECT_PHRASES[topic.subject]} {base}"
     new = _LEAD_IN.sub("", text.strip()) or text.strip()
     return " ".join(f"{base.strip()} {new}".split())
 

@@ -87,7 +87,7 @@ def test_a_follow_up_is_searched_within_the_topic(services: Services, searcher: 
 
     answer(services, kit.tracker("and on aliexpress?", "faq", slots={"topic": topic}))
 
-    assert searcher.queries == ["how long does a refund take on on aliexpress?"]
+    assert searcher.queries[0] == "how long does a refund take on on aliexpress?"
 
 
 def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None:

@@ -7,6 +7,7 @@ import re
 
 from bot.assistant import replies
 from bot.dialogue import Ask, HelpDesk, Reply, Topic
+from bot.dialogue.clarify import INTENT_QUESTIONS
 
 PERSON = (replies.TALK_TO_PERSON, "/human_handoff")
 
@@ -126,11 +127,11 @@ def test_an_ended_campaign_is_said_to_have_ended_instead_of_answering_with_anoth
 
 
 def test_a_vague_choice_is_answered_with_the_chosen_flows_question(desk, help_center) -> None:
-    help_center.script = {"received": ["i-havent-received-my-order-what-should-i-do"]}
+    help_center.script = {"received": ["i-cant-open-dispute-what-can-i-do"]}
 
     reply = desk.answer(Ask("", intent="order_not_received", chosen="order_not_received"))
 
-    assert help_center.queries == ["I haven't received my order. What should I do?"]
+    assert help_center.queries == [INTENT_QUESTIONS["order_not_received"]]
     assert reply.answered
 
 
@@ -237,3 +238,21 @@ def test_a_fragment_the_help_center_is_unsure_of_is_searched_again_with_the_inte
     ]
     assert "(404) 407-5727" in text_of(reply)
     assert "433-3018" not in text_of(reply)  # the phone row, not WhatsApp
+
+
+def test_a_follow_up_whose_new_words_the_topics_article_lacks_is_searched_on_its_own(
+    desk, help_center
+) -> None:
+    help_center.script = {
+        "email": ["how-do-i-change-my-email-address"],
+        "instagram": ["what-should-i-do-if-i-cant-sign-into-my-account"],
+    }
+    topic = desk.answer(Ask("how do I change my email address")).topic
+
+    reply = desk.answer(Ask("what if I always signed in with Instagram?", topic=topic))
+
+    assert help_center.queries[-1] == "what if I always signed in with Instagram?"
+    # The article of the follow-up's own words, composed for the whole question: the note on
+    # e-mail and Instagram, not the section on Instagram alone.
+    assert text_of(reply).startswith("Note\n1. If you are new to WISHALIVE please note that Instagram")
+    assert "log in with that email" in text_of(reply)

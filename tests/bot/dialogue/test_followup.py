@@ -52,10 +52,10 @@ def test_strong_cues_make_a_follow_up(text: str, rule: str) -> None:
         ("unrelated: how do coupons work", "new_topic_marker"),
         ("I mean how do I report a seller who insults me", "new_topic_marker"),
         ("ok. I also forgot my password", "own_subject"),
-        # The topic's subject again: the buyer asks it in full, about something else (AliExpress).
-        ("and aliexpress dispute time", "own_subject"),
         # An error code is a payment question of its own.
         ("CSC_7200012", "own_subject"),
+        # The topic's subject again, without a cue: asked in full.
+        ("can I appeal the dispute result", "same_subject_asked_again"),
     ],
 )
 def test_a_new_topic_or_a_question_of_its_own_starts_afresh(text: str, rule: str) -> None:
@@ -63,6 +63,12 @@ def test_a_new_topic_or_a_question_of_its_own_starts_afresh(text: str, rule: str
 
     assert reading.verdict == "new"
     assert reading.rule == rule
+
+
+def test_a_strong_cue_keeps_the_topic_even_when_its_subject_is_named_again() -> None:
+    reading = read("and the dispute time on aliexpress?", DISPUTE)
+
+    assert (reading.verdict, reading.rule) == ("follow_up", "continuation")
 
 
 def test_a_confident_intent_about_something_else_starts_a_new_topic() -> None:
