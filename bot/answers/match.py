@@ -261,6 +261,7 @@ def code_table(article: Article, code: str) -> tuple[int, int] | None:
 # --- picking a section ------------------------------------------------------------------------
 
 
+_DURATION_WORDS = {"long", "soon", "much", "time", "many", "day"}
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many days|much time|soon)\b|\bdeadline\b|\btime limit\b")
 _DURATION = re.compile(
     r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?[\s-]*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?)\b",
@@ -272,7 +273,9 @@ _NEGATION = re.compile(r"\b(?:not|cannot|can't|can’t|couldn't|could not|unable
 def best_section(article: Article, question: str, hint: int | None = None) -> int | None:
     """The section whose heading (weighted double) and text share the most distinctive words with
     the question; None when nothing inside the article stands out (the opening then answers)."""
-    words = content_words(question)
+    # "How long" asks for a duration (see asks_duration below), not for a heading with "long" in it
+    # ("As long as I return the goods...").
+    words = content_words(question) - (_DURATION_WORDS if _ASKS_DURATION.search(question.lower()) else set())
     if not words or len(article.sections) < 2:
         return hint
     section_words = []
