@@ -24,7 +24,7 @@ class ActionFallback(SupportAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reply = self.services.desk().fallback(ask_of(tracker))
-        return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
 
 
 class ActionOutOfScope(SupportAction):
@@ -39,9 +39,9 @@ class ActionOutOfScope(SupportAction):
     ) -> list[EventType]:
         reply = self.services.desk().out_of_scope(ask_of(tracker))
         if reply is not None:
-            return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+            return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
         dispatcher.utter_message(text=replies.OUT_OF_SCOPE)
-        return identity_events(tracker)
+        return identity_events(tracker, self.services)
 
 
 class ActionShowMore(SupportAction):
@@ -54,7 +54,7 @@ class ActionShowMore(SupportAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reply = self.services.desk().more(topic_of(tracker), ask_of(tracker).channel)
-        return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
 
 
 class ActionNotHelpful(SupportAction):
@@ -68,7 +68,7 @@ class ActionNotHelpful(SupportAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reply = self.services.desk().recover(topic_of(tracker), ask_of(tracker).channel)
-        return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
 
 
 class ActionAskOrderProblem(SupportAction):
@@ -81,4 +81,4 @@ class ActionAskOrderProblem(SupportAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reply = self.services.desk().order_problem(ask_of(tracker))
-        return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]

@@ -19,4 +19,4 @@ class ActionAnswerFaq(SupportAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reply = self.services.desk().answer(ask_of(tracker))
-        return [*utter_reply(dispatcher, reply), *identity_events(tracker)]
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]

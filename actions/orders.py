@@ -60,7 +60,8 @@ class OrderAction(SupportAction):
     @property
     @abstractmethod
     def check(self) -> OrderCheck:
-        """The check this action runs (a class attribute of each concrete action)."""
+        """The check this action runs (a class attribute of each concrete action). Abstract, so
+        rasa-sdk, which registers every concrete Action subclass, skips the intermediate classes."""
 
     def name(self) -> str:
         return ACTION_FOR_CHECK[self.check]
@@ -68,8 +69,8 @@ class OrderAction(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events = identity_events(tracker)
-        customer_id = verified_customer_id(tracker)
+        events = identity_events(tracker, self.services)
+        customer_id = verified_customer_id(tracker, self.services)
         ask = ask_of(tracker)
         order_id = parse_order_id(tracker.get_slot("order_id"))
         check = self.check_for(ask)
@@ -212,7 +213,7 @@ class ActionAskOrderId(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        customer_id = verified_customer_id(tracker)
+        customer_id = verified_customer_id(tracker, self.services)
         if customer_id is None:
             dispatcher.utter_message(text=replies.ASK_ORDER_ID)
             return []
@@ -259,7 +260,7 @@ class ValidateOrderForm(FormValidationAction):
     def validate_order_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        customer_id = verified_customer_id(tracker)
+        customer_id = verified_customer_id(tracker, self.services)
         if customer_id is None:
             # Ending the form runs the pending check, which asks an anonymous buyer to sign in
             # and answers from the articles.

@@ -108,22 +108,40 @@ def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = N
     return True
 
 
+def refresh_corpus(settings: Settings) -> bool:
+    """Re-run ingest when ``articles.yaml`` is not what the raw pages, ``sources.yaml`` and the
+    reviewed aliases (``supportbot review export``) make; True when it rewrote the file."""
+    from bot.corpus.ingest import build_corpus, dump_articles
+
+    path = settings.articles_file
+    fresh = dump_articles(build_corpus(path.parent))
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if fresh == current:
+        return False
+    path.write_text(fresh, encoding="utf-8")
+    print(f"{path} was out of date (raw pages, sources.yaml or aliases.yaml changed): re-ingested")
+    return True
+
+
 def build_faq_index(settings: Settings, *, force: bool = False) -> None:
-    """What `supportbot index` does: rebuild the FAQ index when the corpus changed."""
+    """What `supportbot index` does: rebuild the FAQ index when the served corpus changed
+    (``articles.yaml`` with the admins' edits in the database, ``bot.knowledge``)."""
     try:
+        from bot.knowledge import served_corpus
         from bot.search import build_index, index_status
     except ImportError as exc:
-        if exc.name not in ("bot.search", "bot"):
+        if exc.name not in ("bot.search", "bot.knowledge", "bot"):
             raise
         print(
             "supportbot: FAQ search (bot.search) is not available; the index was not built", file=sys.stderr
         )
         return
-    status = index_status(settings)
+    corpus = served_corpus(settings)
+    status = index_status(settings, corpus)
     if status == "ok" and not force:
         print(f"FAQ index in {settings.models_path / 'faq'} is current")
         return
-    meta = build_index(settings)
+    meta = build_index(settings, corpus=corpus)
     print(f"built FAQ index ({status} before): {meta['articles']} articles -> {settings.models_path / 'faq'}")
 
 
@@ -131,6 +149,7 @@ def _train(args: argparse.Namespace) -> int:
     from bot.config import get_settings
 
     settings = get_settings()
+    refresh_corpus(settings)
     build_faq_index(settings, force=args.force)
     train_rasa(settings, force=args.force)
     return 0

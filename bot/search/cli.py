@@ -39,14 +39,17 @@ def _settings() -> Settings:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from bot.knowledge import served_corpus
     from bot.search import build_index, index_status
 
     settings = _settings()
-    status = index_status(settings)
+    # The served corpus: articles.yaml with the admins' edits from the database (bot.knowledge).
+    corpus = served_corpus(settings)
+    status = index_status(settings, corpus)
     if status == "ok" and not args.force:
         print(f"FAQ index in {settings.models_path / 'faq'} is current")
         return 0
-    meta = build_index(settings)
+    meta = build_index(settings, corpus=corpus)
     print(
         f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks "
         f"in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"

@@ -132,9 +132,9 @@ def test_an_answer_payload_labels_the_source_as_buyers_see_it() -> None:
     assert replies.answer_payload(article, more=True) == {
         "source": {
             "id": "when-refund",
-            "title": "When will I get my refund? (WISHALIVE help center)",
+            "title": "When will I get my refund?",
             "category": "Refund",
-            "url": "/help/when-refund",
+            "platform": "WISHALIVE",
             "more": True,
         }
     }
