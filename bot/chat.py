@@ -166,6 +166,19 @@ def _source(value: Any) -> Source | None:
     )
 
 
+def rated_answer(history: list[Message], before: int) -> Message | None:
+    """The bot answer a buyer's "that didn't help" is about: in the bot's last turn before message
+    ``before`` (a logged id), its last answer (a help article or an order check), else its last message."""
+    earlier = [message for message in history if message.id < before]
+    customers = [n for n, message in enumerate(earlier) if message.role == "customer"]
+    if len(customers) < 2:
+        return None
+    turn = [m for m in earlier[customers[-2] + 1 : customers[-1]] if m.role == "bot"]
+    answers = [m for m in turn if m.data and ("source" in m.data or "order_id" in m.data)]
+    chosen = answers or turn
+    return chosen[-1] if chosen else None
+
+
 # ------------------------------------------------------------------ the service
 
 
@@ -284,6 +297,11 @@ class ChatService:
             )
             for reply in replies
         ]
+        if logged and any(reply.rates_previous_answer is False for reply in replies):
+            # "That didn't help": the actions cannot know the logged id of the answer they mean.
+            previous = rated_answer(self.conversations.messages(session_id), logged[0].id)
+            if previous is not None:
+                self.conversations.record_feedback(session_id, previous.id, False)
         handoff = next((reply.handoff for reply in replies if reply.handoff is not None), None)
         if handoff is not None:
             # Nobody to answer now: the ticket waits, the bot keeps the conversation.
