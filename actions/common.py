@@ -1,4 +1,4 @@
-"""What every custom action shares: identity, order numbers, article answers, failure handling."""
+"""What every custom action shares: identity, order numbers, the turn as bot.dialogue reads it, failure handling."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.services import Services, default_services, run_blocking
-from bot.assist import Searcher
 from bot.assistant import replies
+from bot.dialogue import Ask, Reply, Topic
+from bot.dialogue.clarify import VAGUE_INTENTS, ranking_of
 from bot.identity import verified_turn_customer
 from bot.schemas.conversations import CHANNELS, Channel
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Search reads at most this much of a message; a 10,000-character paste is still answered.
 MAX_QUERY_CHARS = 1000
+# An intent at least this confident may start a new topic even when its words name no subject.
+CONFIDENT_INTENT = 0.8
 HANDOFF_BUTTON = {"title": replies.TALK_TO_PERSON, "payload": replies.HANDOFF_PAYLOAD}
 
 _WHOLE_ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,63}")
@@ -81,58 +84,73 @@ def latest_intent(tracker: Tracker) -> str | None:
     return str(name) if name else None
 
 
-def last_question(tracker: Tracker, intents: tuple[str, ...]) -> str | None:
-    """The text of the buyer's latest message with one of ``intents`` (the question being answered)."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        text = str(event.get("text") or "").strip()
-        if name in intents and text and not text.startswith("/"):
-            return text
+def is_payload(text: str) -> bool:
+    """A button press or a typed ``/intent``: not words to search for."""
+    return text.startswith("/")
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == name and isinstance(entity.get("value"), str):
+            return str(entity["value"])
     return None
 
 
-def answer_from_articles(
-    dispatcher: CollectingDispatcher, searcher: Searcher, query: str, *, offer_choices: bool = True
-) -> bool:
-    """Answer ``query`` from the help center, citing the article; True when it answered.
-
-    Below the search's confidence threshold it says so and offers the closest three articles
-    (their titles as quick replies) and a person, instead of guessing.
-    """
-    query = query.strip()[:MAX_QUERY_CHARS]
-    response = searcher.search(query, k=3) if query else None
-    results = list(response.results) if response is not None else []
-    if response is not None and response.confident and results:
-        article = results[0].article
-        text_of = getattr(article, "full_text", None)
-        body = text_of() if callable(text_of) else article.answer
-        dispatcher.utter_message(
-            text=replies.answer_text(body),
-            json_message=replies.source_payload(article.id, article.title, article.category),
-        )
-        return True
-    if not offer_choices:
-        return False
-    buttons = [{"title": r.article.title, "payload": r.article.title} for r in results[:3]]
-    if buttons:
-        dispatcher.utter_message(
-            text=replies.NOT_SURE,
-            buttons=[*buttons, HANDOFF_BUTTON],
-            json_message=replies.fallback_payload(replies.NOT_SURE_FALLBACK),
-        )
-    else:
-        utter_no_article(dispatcher)
-    return False
+def question_before(tracker: Tracker) -> tuple[str, str | None]:
+    """The buyer's latest free-text message before the latest one (what a button answers), with
+    its intent; ``("", None)`` when there is none."""
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    for event in reversed(users[:-1]):
+        text = str(event.get("text") or "").strip()
+        if text and not is_payload(text):
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            return text, str(name) if name else None
+    return "", None
 
 
-def utter_no_article(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(
-        text=replies.NO_ARTICLE,
-        buttons=[HANDOFF_BUTTON],
-        json_message=replies.fallback_payload(replies.NO_ARTICLE_FALLBACK),
+def topic_of(tracker: Tracker) -> Topic | None:
+    return Topic.from_slot(tracker.get_slot("topic"))
+
+
+def ask_of(tracker: Tracker) -> Ask:
+    """The latest turn as ``bot.dialogue`` needs it. A button press is answered in the words of
+    the question before it (unless that question was too vague to search); its intent is the
+    buyer's choice."""
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    name = intent.get("name") if isinstance(intent, dict) else None
+    confidence = intent.get("confidence") if isinstance(intent, dict) else None
+    text = latest_text(tracker)
+    topic = topic_of(tracker)
+    chosen: str | None = None
+    if is_payload(text):
+        chosen = str(name) if name else None
+        text, asked_intent = question_before(tracker)
+        # The question was too vague to search: the intent's, or the topic's after the
+        # question back to it (NLU may have been unsure of "help with my purchase").
+        if asked_intent in VAGUE_INTENTS or (topic is not None and topic.intent in VAGUE_INTENTS):
+            text = ""
+    return Ask(
+        text=text[:MAX_QUERY_CHARS],
+        intent=str(name) if name else None,
+        confident=isinstance(confidence, (int, float)) and confidence >= CONFIDENT_INTENT,
+        topic=topic,
+        channel=channel_of(tracker),
+        article_id=latest_entity(tracker, "article_id"),
+        chosen=chosen,
+        ranking=tuple(ranking_of(latest.get("intent_ranking"))),
     )
+
+
+def utter_reply(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
+    """Say what ``bot.dialogue`` decided and keep its topic in the ``topic`` slot."""
+    for utterance in reply.utterances:
+        dispatcher.utter_message(
+            text=utterance.text,
+            buttons=[{"title": b.title, "payload": b.payload} for b in utterance.buttons] or None,
+            json_message=dict(utterance.payload) if utterance.payload else None,
+        )
+    return [SlotSet("topic", None if reply.topic is None else reply.topic.to_slot())]
 
 
 class SupportAction(Action, ABC):

@@ -1,4 +1,5 @@
-"""Help questions: answered from the help-center articles, citing the one used."""
+"""Help questions: answered from the help-center articles through ``bot.dialogue``'s help desk,
+which resolves follow-ups against the conversation's topic and cites the article it used."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SupportAction, answer_from_articles, identity_events, latest_text, utter_no_article
+from actions.common import SupportAction, ask_of, identity_events, utter_reply
 
 
 class ActionAnswerFaq(SupportAction):
@@ -17,10 +18,5 @@ class ActionAnswerFaq(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        query = latest_text(tracker)
-        if not query or query.startswith("/"):
-            # A bare intent payload (a button) carries no question to search for.
-            utter_no_article(dispatcher)
-        else:
-            answer_from_articles(dispatcher, self.services.searcher(), query)
-        return identity_events(tracker, self.services)
+        reply = self.services.desk().answer(ask_of(tracker))
+        return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -89,10 +89,12 @@ class ActionHandoff(SupportAction):
                 text=replies.handoff_text(ticket.ticket_id),
                 json_message=replies.handoff_payload(ticket.ticket_id, agent_available=True),
             )
-            return identity_events(tracker, self.services)
+            # A person takes it from here: what the bot was discussing is no topic to continue later.
+            return [*identity_events(tracker, self.services), SlotSet("topic", None)]
         contact = replies.contact_article(self.services.articles())
         dispatcher.utter_message(
             text=replies.handoff_unavailable_text(ticket.ticket_id, availability, contact),
             json_message=replies.handoff_payload(ticket.ticket_id, agent_available=False),
         )
-        return identity_events(tracker, self.services)
+        # A person takes it from here: what the bot was discussing is no topic to continue later.
+        return [*identity_events(tracker, self.services), SlotSet("topic", None)]

@@ -1,7 +1,8 @@
 """Order actions: status and the four eligibility checks, the order-number form and its question.
 
-Each check decides between three answers (docs/dialogue.md):
-- no verified customer: ask to sign in and answer from the help center instead;
+Each check decides between four answers (docs/dialogue.md):
+- a general question, or no verified customer: the help center's answer (and, when the question
+  was about the buyer's own order, the request to sign in after it);
 - no order number yet: set ``requested_check`` and say nothing; the rules start ``order_form``,
   which asks for it, and run this check again once it is known;
 - an order number: look it up *for this customer only*. Unknown and someone else's orders get
@@ -14,7 +15,8 @@ from __future__ import annotations
 import json
 import logging
 from abc import abstractmethod
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,28 +26,35 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     SupportAction,
     ThreadedFormValidationAction,
-    answer_from_articles,
+    ask_of,
     identity_events,
-    last_question,
+    latest_text,
     parse_order_id,
+    utter_reply,
     verified_customer_id,
 )
 from actions.services import Services, default_services
 from bot.assistant import replies
+from bot.dialogue import Ask, Reply, Topic, Utterance, needs_order, read
+from bot.dialogue.clarify import INTENT_QUESTIONS, Option, intent_payload
+from bot.dialogue.followup import STRONG_RULES, content_words
 from bot.intents import ACTION_FOR_CHECK, OrderCheck, intents_for
-from bot.schemas.decisions import Check
+from bot.schemas.decisions import CHECKS
 from bot.schemas.orders import Order
 
 log = logging.getLogger(__name__)
 
 RECENT_ORDER_BUTTONS = 5
+ELIGIBILITY_CHECKS: frozenset[str] = frozenset(CHECKS)
 
 
 class OrderAction(SupportAction):
     """An answer about one of the buyer's orders (``check`` names which, as in requested_check).
 
-    The action's name and the buyer questions it answers come from ``bot.intents``; the latest of
-    those questions is what the help center answers for a buyer who is not signed in.
+    A general question ("how long do refunds take?") is answered from the help center for
+    everyone, with a "Check my order" button for a signed-in buyer; a question about the buyer's
+    own order gets the check, or, for an anonymous buyer, the help center's answer and then the
+    sign-in request (``bot.dialogue.scope``). The action's name comes from ``bot.intents``.
     """
 
     @property
@@ -62,70 +71,137 @@ class OrderAction(SupportAction):
     ) -> list[EventType]:
         events = identity_events(tracker, self.services)
         customer_id = verified_customer_id(tracker, self.services)
-        if customer_id is None:
-            dispatcher.utter_message(text=replies.SIGN_IN_ARTICLES)
-            question = last_question(tracker, intents_for(self.check)) or replies.CHECK_QUESTIONS[self.check]
-            answer_from_articles(dispatcher, self.services.searcher(), question)
-            return [*events, SlotSet("order_id", None), SlotSet("requested_check", None)]
-
+        ask = ask_of(tracker)
         order_id = parse_order_id(tracker.get_slot("order_id"))
+        check = self.check_for(ask)
+        own_order = needs_order(latest_text(tracker), order_id=order_id, chosen=ask.chosen is not None)
+        if customer_id is None or not own_order:
+            reply = self.services.desk().answer(_with_a_question(ask, tracker, check, order_id))
+            if customer_id is None and own_order:
+                reply = reply.then(Utterance(replies.SIGN_IN_FOR_ORDER))
+            elif customer_id is not None and reply.answered:
+                reply = _with_button(reply, Option(replies.CHECK_MY_ORDER, intent_payload(_intent_of(check))))
+            topic = replace(reply.topic, check=check) if reply.topic is not None else None
+            return [
+                *events,
+                *utter_reply(dispatcher, replace(reply, topic=topic)),
+                SlotSet("order_id", None),
+                SlotSet("requested_check", None),
+            ]
+
+        topic = _order_topic(ask, check, order_id)
         if order_id is None:
-            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [
+                *events,
+                _topic_event(topic),
+                SlotSet("order_id", None),
+                SlotSet("requested_check", check),
+            ]
 
         order = self.services.store().get_customer_order(customer_id, order_id)
         if order is None:
             dispatcher.utter_message(text=replies.ORDER_NOT_FOUND)
-            return [*events, SlotSet("order_id", None), SlotSet("requested_check", self.check)]
+            return [*events, SlotSet("order_id", None), SlotSet("requested_check", check)]
 
-        self.answer(dispatcher, order)
-        return [*events, SlotSet("order_id", order.order_id), SlotSet("requested_check", None)]
+        self.answer(dispatcher, order, check)
+        return [
+            *events,
+            _topic_event(replace(topic, order_id=order.order_id)),
+            SlotSet("order_id", order.order_id),
+            SlotSet("requested_check", None),
+        ]
 
-    @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
-        """Tell the buyer about their own ``order``."""
+    def check_for(self, ask: Ask) -> OrderCheck:
+        """The check to run: this action's, except that an order number given as a follow-up
+        ("and for 1002?") continues the check the topic was about."""
+        topic = ask.topic
+        if (
+            self.check == "status"
+            and topic is not None
+            and topic.check in ELIGIBILITY_CHECKS
+            and ask.text
+            and read(ask.text, topic).rule in STRONG_RULES
+        ):
+            return cast(OrderCheck, topic.check)
+        return self.check
+
+    def answer(self, dispatcher: CollectingDispatcher, order: Order, check: OrderCheck) -> None:
+        """Tell the buyer about their own ``order``: its status, or the eligibility ``check``."""
+        now = self.services.now()
+        if check == "status":
+            dispatcher.utter_message(
+                text=replies.status_text(order, now), json_message=replies.status_payload(order)
+            )
+            return
+        verdicts = replies.eligibility(order, self.services.evaluate(order, now))
+        dispatcher.utter_message(
+            text=replies.check_text(check, order, verdicts),
+            json_message=replies.check_payload(check, order, verdicts),
+        )
 
     def fallback_events(self, tracker: Tracker) -> list[EventType]:
         return [SlotSet("requested_check", None)]
 
 
+def _with_a_question(ask: Ask, tracker: Tracker, check: OrderCheck, order_id: str | None) -> Ask:
+    """A message that is only an order number ("5002") asks nothing the help center could answer:
+    the buyer's latest question of this check is answered instead (or the check's own question)."""
+    if ask.chosen is not None or content_words(ask.text.replace(order_id or "", " ")):
+        return ask
+    for event in reversed(tracker.events[:-1]):
+        text = str(event.get("text") or "").strip() if event.get("event") == "user" else ""
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if text and not text.startswith("/") and intent in intents_for(check):
+            return replace(ask, text=text)
+    return replace(ask, text="", chosen=_intent_of(check))
+
+
+def _intent_of(check: OrderCheck) -> str:
+    return intents_for(check)[0]
+
+
+def _with_button(reply: Reply, button: Option) -> Reply:
+    *before, last = reply.utterances
+    return replace(reply, utterances=(*before, replace(last, buttons=(*last.buttons, button))))
+
+
+def _order_topic(ask: Ask, check: OrderCheck, order_id: str | None) -> Topic:
+    """The topic of an order check: the buyer's question, or the topic already in play when the
+    message only gives the order number or presses a button."""
+    text = ask.text if ask.chosen is None else ""
+    if text and content_words(text.replace(order_id or "", " ")):
+        topic = Topic.of_question(text, intent=ask.intent)
+    elif ask.topic is not None:
+        topic = ask.topic
+    else:
+        topic = Topic.of_question(
+            INTENT_QUESTIONS.get(_intent_of(check), _intent_of(check)), intent=_intent_of(check)
+        )
+    return replace(topic, check=check, order_id=order_id, article_id=None, section=None, pages=0)
+
+
+def _topic_event(topic: Topic) -> EventType:
+    return SlotSet("topic", topic.to_slot())
+
+
 class ActionOrderStatus(OrderAction):
-    check = "status"
-
-    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
-        dispatcher.utter_message(
-            text=replies.status_text(order, self.services.now()), json_message=replies.status_payload(order)
-        )
+    check: OrderCheck = "status"
 
 
-class EligibilityAction(OrderAction):
-    """Answers from the eligibility engine's decision for the order, now, in the renderer's words."""
-
-    @property
-    @abstractmethod
-    def check(self) -> Check: ...
-
-    def answer(self, dispatcher: CollectingDispatcher, order: Order) -> None:
-        verdicts = replies.eligibility(order, self.services.evaluate(order, self.services.now()))
-        dispatcher.utter_message(
-            text=replies.check_text(self.check, order, verdicts),
-            json_message=replies.check_payload(self.check, order, verdicts),
-        )
+class ActionCheckCancel(OrderAction):
+    check: OrderCheck = "cancel"
 
 
-class ActionCheckCancel(EligibilityAction):
-    check = "cancel"
+class ActionCheckDispute(OrderAction):
+    check: OrderCheck = "dispute"
 
 
-class ActionCheckDispute(EligibilityAction):
-    check = "dispute"
+class ActionCheckRefund(OrderAction):
+    check: OrderCheck = "refund"
 
 
-class ActionCheckRefund(EligibilityAction):
-    check = "refund"
-
-
-class ActionCheckReturn(EligibilityAction):
-    check = "return"
+class ActionCheckReturn(OrderAction):
+    check: OrderCheck = "return"
 
 
 class ActionAskOrderId(SupportAction):

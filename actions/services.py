@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.schemas.base import utc_now
 
 if TYPE_CHECKING:
-    from bot.assist import Searcher
     from bot.availability import AgentAvailability
     from bot.config import Settings
     from bot.corpus import Article
+    from bot.dialogue import HelpCenter, HelpDesk
     from bot.orders.store import OrderStore
     from bot.schemas.decisions import Decision
     from bot.schemas.orders import Order
@@ -93,14 +93,14 @@ def evaluate_order(order: Order, now: datetime) -> Decision:
 
 
 class Services:
-    """Order store, searcher, eligibility engine and clock; each built on first use."""
+    """Order store, searcher (and the help desk over it), eligibility engine and clock; each built on first use."""
 
     def __init__(
         self,
         *,
         settings: Settings | None = None,
         store: OrderStore | None = None,
-        searcher: Searcher | None = None,
+        searcher: HelpCenter | None = None,
         evaluator: Evaluator | None = None,
         clock: Callable[[], datetime] | None = None,
         metrics: ActionMetrics | None = None,
@@ -142,6 +142,8 @@ class Services:
         timings["searcher"] = time.perf_counter() - started
         import bot.policy  # noqa: F401  (the engine's import, off the first order question)
 
+        self.desk()  # the help desk's import (bot.dialogue), off the first question
+
         assert self.metrics is not None
         return timings
 
@@ -161,14 +163,14 @@ class Services:
                 self._store = OrderStore.from_url(self.settings.database_url)
             return self._store
 
-    def searcher(self) -> Searcher:
+    def searcher(self) -> HelpCenter:
         if self._searcher is not None:
             return self._searcher
         with self._lock:
             if self._live is None:
                 self._live = _following_searcher(self.settings)
             live = self._live
-        searcher: Searcher = live.get()
+        searcher: HelpCenter = live.get()
         return searcher
 
     def articles(self) -> list[Article]:
@@ -194,6 +196,12 @@ class Services:
         except Exception:
             log.exception("could not tell whether an agent is available")
             return None
+
+    def desk(self) -> HelpDesk:
+        """The help desk over the searcher; "today" (ended campaigns, dated notes) from the clock."""
+        from bot.dialogue import HelpDesk
+
+        return HelpDesk(self.searcher(), today=lambda: self.now().date())
 
 
 def _following_searcher(settings: Settings) -> LiveSearcher[Any]:

@@ -169,6 +169,19 @@ def _source(value: Any) -> Source | None:
     )
 
 
+def rated_answer(history: list[Message], before: int) -> Message | None:
+    """The bot answer a buyer's "that didn't help" is about: in the bot's last turn before message
+    ``before`` (a logged id), its last answer (a help article or an order check), else its last message."""
+    earlier = [message for message in history if message.id < before]
+    customers = [n for n, message in enumerate(earlier) if message.role == "customer"]
+    if len(customers) < 2:
+        return None
+    turn = [m for m in earlier[customers[-2] + 1 : customers[-1]] if m.role == "bot"]
+    answers = [m for m in turn if m.data and ("source" in m.data or "order_id" in m.data)]
+    chosen = answers or turn
+    return chosen[-1] if chosen else None
+
+
 # ------------------------------------------------------------------ the service
 
 
@@ -248,7 +261,8 @@ class ChatService:
 
         Two database transactions per turn: the ownership check with the buyer's message, then
         the replies with the intent (on the conversation and on the buyer's message) and any
-        handoff. Rasa's gateway channel returns the intent, so the tracker is not read back.
+        handoff; a reply saying the previous answer did not help adds a third, its rating. Rasa's
+        gateway channel returns the intent, so the tracker is not read back.
         """
         started = time.perf_counter()
         self.check_message(text)
@@ -302,6 +316,9 @@ class ChatService:
             status=status,
             ticket_id=handoff.ticket_id if handoff is not None else None,
         )
+        if messages and any(reply.rates_previous_answer is False for reply in replies):
+            # "That didn't help": the actions cannot know the logged id of the answer they mean.
+            await self.db(self._rate_previous_answer, session_id, messages[0].id)
         if handoff is not None:
             self.metrics.handed_off(channel)
         if answer.intent:
@@ -313,6 +330,11 @@ class ChatService:
             timing["dialogue"] = answer.dialogue_seconds
         self.metrics.turn_timed(timing)
         return Turn(messages=messages, replies=replies, forwarded=True, timing=timing)
+
+    def _rate_previous_answer(self, session_id: str, before: int) -> None:
+        previous = rated_answer(self.conversations.messages(session_id), before)
+        if previous is not None:
+            self.conversations.record_feedback(session_id, previous.id, False)
 
     async def option_for(self, session_id: str, text: str, *, reply_id: str | None = None) -> Button | None:
         """The option a WhatsApp buyer picked, or None for a message that picks none.

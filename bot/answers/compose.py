@@ -23,6 +23,7 @@ from bot.answers.match import (
     best_section,
     code_table,
     codes_in,
+    described_rows,
     named_rows,
     rows_with_code,
     section_by_heading,
@@ -217,7 +218,7 @@ def compose(
         if table is not None:
             return _missing(article, code, table, room, base)
 
-    named = named_rows(article, question)
+    named = named_rows(article, question) or described_rows(article, question)
     if named is not None:
         return _from_rows(
             article, named, room, "row" if _block(article, named).kind == "table" else "entry", base

@@ -82,7 +82,14 @@ def _stem(word: str) -> str:
 
 # Different words for the same thing inside a page ("take part" in a question, "participate" in
 # the heading).
-_SAME_MEANING = {"take part": "participate", "join": "participate", "eligible": "participate"}
+_SAME_MEANING = {
+    "take part": "participate",
+    "join": "participate",
+    "eligible": "participate",
+    # "before it's paid" is the "Unpaid order" section, not "Paid order".
+    "before (?:it s |it is |its |being |i ve |i have )?paid": "unpaid",
+    "(?:not|haven t|have not|didn t|did not) (?:yet )?paid(?: yet)?": "unpaid",
+}
 
 
 def content_words(text: str) -> set[str]:
@@ -156,8 +163,12 @@ def _names_of(block: Block) -> list[str] | None:
 def named_rows(article: Article, question: str) -> Named | None:
     """The rows or list entries the question names, from the block with the best match."""
     text = expanded_question(question)
+    title_words = set(normalise(" ".join((article.title, *article.aliases))).split())
     best: Named | None = None
     for s, section in enumerate(article.sections):
+        # In a list of sentences, a word the heading or the title already says ("price" under
+        # "How is the price calculated?") is what the whole list is about: it names no entry.
+        shared = title_words | set(normalise(f"{section.parent} {section.heading}").split())
         for b, block in enumerate(section.blocks):
             names = _names_of(block)
             if not names:
@@ -170,6 +181,8 @@ def named_rows(article: Article, question: str) -> Named | None:
                 covered: set[str] = set()
                 whole_name = False
                 for term, whole in _key_terms(name, names):
+                    if block.kind == "list" and set(term.split()) <= shared:
+                        continue
                     if f" {term} " in text:
                         covered.update(term.split())
                         whole_name = whole_name or whole
@@ -181,6 +194,39 @@ def named_rows(article: Article, question: str) -> Named | None:
             indexes = tuple(i for i, score in enumerate(scores) if score == top)
             if best is None or top > best.score:
                 best = Named(s, b, indexes, top)
+    return best
+
+
+# A table row described rather than named ("currency not supported" for CSC_7200006): its cells
+# must share this much distinctive wording with the question, and clearly more than any other row.
+DESCRIBED_MIN = 1.5
+DESCRIBED_LEAD = 1.5
+
+
+def described_rows(article: Article, question: str) -> Named | None:
+    """The table row the question describes in the row's own words, when one stands out."""
+    words = content_words(question)
+    best: Named | None = None
+    for s, section in enumerate(article.sections):
+        for b, block in enumerate(section.blocks):
+            if block.kind != "table" or len(block.rows) < 3:
+                continue
+            # The first cell says what the row is ("Currency selected for this payment is not
+            # supported."); the others are advice, whose words ("try again", "pay") a question shares
+            # with every row.
+            cells = [content_words(row.cells[0] if row.cells else "") for row in block.rows]
+            n = len(cells)
+
+            def weight(word: str, cells: list[set[str]] = cells, n: int = n) -> float:
+                # A word in every row ("card") tells no row apart.
+                return 1.0 - (sum(1 for c in cells if word in c) - 1) / n
+
+            scores = sorted(
+                ((sum(weight(w) for w in words & c), i) for i, c in enumerate(cells)), reverse=True
+            )
+            (top, index), second = scores[0], scores[1][0]
+            if top >= DESCRIBED_MIN and top >= DESCRIBED_LEAD * second and (best is None or top > best.score):
+                best = Named(s, b, (index,), int(top * 100))
     return best
 
 
@@ -215,13 +261,21 @@ def code_table(article: Article, code: str) -> tuple[int, int] | None:
 # --- picking a section ------------------------------------------------------------------------
 
 
+_DURATION_WORDS = {"long", "soon", "much", "time", "many", "day"}
+_ASKS_DURATION = re.compile(r"\bhow (?:long|many days|much time|soon)\b|\bdeadline\b|\btime limit\b")
+_DURATION = re.compile(
+    r"\b\d+(?:\s*(?:-|–|to)\s*\d+)?[\s-]*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?)\b",
+    re.I,
+)
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|can’t|couldn't|could not|unable|won't|doesn't|don't)\b")
 
 
 def best_section(article: Article, question: str, hint: int | None = None) -> int | None:
     """The section whose heading (weighted double) and text share the most distinctive words with
     the question; None when nothing inside the article stands out (the opening then answers)."""
-    words = content_words(question)
+    # "How long" asks for a duration (see asks_duration below), not for a heading with "long" in it
+    # ("As long as I return the goods...").
+    words = content_words(question) - (_DURATION_WORDS if _ASKS_DURATION.search(question.lower()) else set())
     if not words or len(article.sections) < 2:
         return hint
     section_words = []
@@ -247,6 +301,8 @@ def best_section(article: Article, question: str, hint: int | None = None) -> in
     # "How do I ...?" asks for a procedure: a section with steps answers it better than one
     # that only mentions the words.
     procedural = bool(re.search(r"\bhow (?:do|can|to|should)\b|\bsteps?\b|\bprocess\b", question.lower()))
+    # "How long do I have?" is answered by a section that says how long.
+    asks_duration = bool(_ASKS_DURATION.search(question.lower()))
     asked = re.match(r"\W*(why|how|when|what|who|where|which)\b", question.lower())
     negated = bool(_NEGATION.search(question.lower()))
     scores = []
@@ -260,6 +316,8 @@ def best_section(article: Article, question: str, hint: int | None = None) -> in
             if asked and heading.startswith(asked.group(1)):
                 score += 1.0
             if negated and _NEGATION.search(heading):
+                score += 0.5
+            if asks_duration and _DURATION.search(section.plain_text(with_heading=False)):
                 score += 0.5
         scores.append(score)
     if hint is not None:

@@ -10,11 +10,11 @@ engine only says "no", and shapes the payloads channels render as cards (docs/ar
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.corpus import Article, Validity
 from bot.policy import engine
 from bot.schemas.base import Model, as_utc
 from bot.schemas.decisions import (
@@ -47,14 +47,29 @@ if TYPE_CHECKING:
 __all__ = ["CHECKS"]
 
 SIGN_IN = "Please sign in so I can look at your orders: I only share order details with the account that placed them."
-SIGN_IN_ARTICLES = SIGN_IN + " Meanwhile, here is what our help center says."
 ORDER_NOT_FOUND = "I can't find that order in your account. Please check the order number under My Orders."
 NO_ORDER_NUMBER = "I couldn't spot an order number in that. You'll find it under My Orders."
 ASK_ORDER_ID = "Which order is it about? You'll find the order number under My Orders."
 ASK_ORDER_ID_RECENT = "Which order is it about? Here are your most recent ones, or type the order number."
 NO_ORDERS = "I can't see any orders in your account yet. If you placed one, what's its order number?"
 NOT_SURE = "I'm not sure I have the right answer. Is your question one of these?"
-NO_ARTICLE = "I couldn't find an answer to that in our help center."
+# Bad input (another language, emoji, a paste) ends here too: say what the assistant can do.
+CAPABILITIES = (
+    "I can help with your orders, delivery, payments, refunds, returns, disputes, coupons and your account, "
+    "or connect you with a person."
+)
+NO_ARTICLE = "I couldn't find an answer to that in our help center. " + CAPABILITIES
+OUT_OF_SCOPE = "Sorry, I can't help with that here. " + CAPABILITIES
+# After an answer for a general order question: the order check is one press away.
+SIGN_IN_FOR_ORDER = (
+    "To check your own order, please sign in: I only share order details with the account that placed them."
+)
+CHECK_MY_ORDER = "Check my order"
+ASK_ORDER_PROBLEM = "Sorry to hear that. What's wrong with your order?"
+WHICH_ONE = "I want to get this right. Which of these do you mean?"
+NOT_HELPFUL_OPTIONS = "Sorry that didn't answer your question. Is it one of these? Or a person can take over."
+NOT_HELPFUL_ASK = "Sorry that didn't answer your question. Could you tell me a bit more, or shall I connect you with a person?"
+NOTHING_TO_CONTINUE = "There's nothing to continue yet. What would you like to know? " + CAPABILITIES
 HANDOFF = "I'm connecting you with a support agent, who will reply right here. Your ticket is {ticket_id}."
 HANDOFF_FAILED = (
     "Sorry, I couldn't reach our support team just now. Please try again in a few minutes, "
@@ -80,15 +95,10 @@ OPTIONS_BUTTON = "See options"
 FALLBACK_KEY = "fallback"
 NOT_SURE_FALLBACK = "not_sure"  # below the search threshold: the closest articles are offered
 NO_ARTICLE_FALLBACK = "no_article"  # nothing to offer at all
-
-# Help-center questions that answer an order question in general, for a buyer who is not signed in.
-CHECK_QUESTIONS = {
-    "status": "How do I track my package?",
-    "cancel": "How to cancel my order?",
-    "dispute": "When can I open a dispute?",
-    "refund": "When will I get my refund?",
-    "return": "How do I return an item?",
-}
+AMBIGUOUS_FALLBACK = "ambiguous"  # two intents were close: which one, as buttons
+FALLBACK_KINDS = (NOT_SURE_FALLBACK, NO_ARTICLE_FALLBACK, AMBIGUOUS_FALLBACK)
+# The payload key by which a reply rates the bot's previous answer (the gateway records it).
+FEEDBACK_KEY = "feedback"
 
 STATUS_LABELS = {
     "unpaid": "awaiting payment",
@@ -110,10 +120,6 @@ _LOGISTICS = {
     "wrong_address": "Tracking shows the parcel was sent to a wrong address.",
     "delivered": "Tracking shows it was delivered.",
 }
-
-
-# Long articles are cut for chat; the source link (or "Talk to a person") leads on.
-MAX_ANSWER_CHARS = 1500
 
 
 def format_day(value: datetime) -> str:
@@ -254,6 +260,49 @@ def status_payload(order: Order) -> dict[str, Any]:
 
 def source_payload(article_id: str, title: str, category: str) -> dict[str, Any]:
     return {"source": {"id": article_id, "title": title, "category": category}}
+
+
+def answer_payload(article: Article, *, more: bool = False) -> dict[str, Any]:
+    """``{"source": {"id", "title", "category", "platform", "more"}}``: the article a reply comes
+    from, whose help center it is (the gateway labels it and links its help page,
+    ``bot.schemas.conversations.Source``) and whether the reply left part of it out (``more``: the
+    web shows a link, WhatsApp says MORE)."""
+    payload = source_payload(article.id, article.title, article.category)
+    if article.platform:
+        payload["source"]["platform"] = article.platform
+    payload["source"]["more"] = more
+    return payload
+
+
+def unhelpful_payload() -> dict[str, Any]:
+    """``{"feedback": {"helpful": false}}``: the buyer said the previous answer did not help."""
+    return {FEEDBACK_KEY: {"helpful": False}}
+
+
+def choices_text(lead: str, titles: list[str]) -> str:
+    """``lead`` and the offered articles' titles, numbered (buttons may only show a short form)."""
+    return "\n".join([lead, *(f"{n}. {title}" for n, title in enumerate(titles, start=1))])
+
+
+def ended_text(title: str, validity: Validity | None) -> str:
+    """An ended campaign or notice the buyer asked about: say so instead of answering with another."""
+    if validity is not None and validity.yearly and validity.valid_from and validity.valid_until:
+        return (
+            f"{title} applies every year from {_date_words(validity.valid_from, year=False)} to "
+            f"{_date_words(validity.valid_until, year=False)}, so it does not apply right now."
+        )
+    if validity is not None and validity.valid_until is not None:
+        return f"{title} ended on {_date_words(validity.valid_until)} and is no longer running."
+    return f"{title} has ended and is no longer running."
+
+
+def nothing_more_text(title: str) -> str:
+    return f"That's all of {title}. What else can I help you with?"
+
+
+def _date_words(value: date, *, year: bool = True) -> str:
+    words = f"{value.day} {calendar.month_name[value.month]}"
+    return f"{words} {value.year}" if year else words
 
 
 # --- eligibility: the engine's codes as sentences --------------------------------------------
@@ -466,26 +515,9 @@ def agent_suggestion(check: Check, order_id: str, verdict: Verdict) -> str:
 
 def fallback_payload(kind: str) -> dict[str, Any]:
     """``{"fallback": kind}`` on a reply that says the assistant has no answer it is sure of."""
-    if kind not in (NOT_SURE_FALLBACK, NO_ARTICLE_FALLBACK):
+    if kind not in FALLBACK_KINDS:
         raise ValueError(f"unknown fallback kind {kind!r}")
     return {FALLBACK_KEY: kind}
-
-
-def answer_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """An article's text for one chat bubble, cut at a line or sentence end near ``limit``.
-
-    Blank lines are dropped: Rasa's output channels split a text at every blank line into
-    separate messages, which would detach the answer's first paragraphs from its source.
-    """
-    text = re.sub(r"\n\s*\n+", "\n", text.strip())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    for stop in ("\n", ". "):
-        index = cut.rfind(stop)
-        if index > limit // 2:
-            return cut[: index + 1].rstrip() + " …"
-    return cut.rstrip() + " …"
 
 
 def too_long(limit: int) -> str:

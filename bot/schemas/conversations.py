@@ -224,3 +224,11 @@ class BotReply(Model):
     def handoff(self) -> Handoff | None:
         value = (self.data or {}).get("handoff")
         return Handoff.parse_obj(value) if isinstance(value, dict) else None
+
+    @property
+    def rates_previous_answer(self) -> bool | None:
+        """``{"feedback": {"helpful": false}}``: the buyer rated the bot's previous answer (the
+        recovery reply to "that didn't help" carries it); None when the reply rates nothing."""
+        value = (self.data or {}).get("feedback")
+        helpful = value.get("helpful") if isinstance(value, dict) else None
+        return helpful if isinstance(helpful, bool) else None

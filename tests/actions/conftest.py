@@ -139,6 +139,10 @@ class FakeSearcher:
     results: list[Article] = field(default_factory=lambda: list(ARTICLES))
     queries: list[str] = field(default_factory=list)
 
+    @property
+    def by_id(self) -> dict[str, Article]:
+        return {a.id: a for a in self.results}
+
     def search(self, query: str, k: int = 5) -> SearchResponse:
         self.queries.append(query)
         hits = [SearchResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]

@@ -25,15 +25,19 @@ def test_confident_answer_cites_its_article(services: Services, kit: Any) -> Non
     dispatcher, events = answer(services, kit.tracker("how long until my refund arrives", "faq"))
 
     [message] = dispatcher.messages
-    assert message["text"] == "Refunds take 3-20 business days."
+    assert message["text"] == "Refunds take 3-20 business days.\nSource: When will I get my refund?"
     assert message["custom"] == {
         "source": {
             "id": "when-will-i-get-my-refund",
             "title": "When will I get my refund?",
             "category": "Refund",
+            "more": False,
         }
     }
-    assert kit.slot_values(events) == {"customer_id": kit.BUYER}
+    slots = kit.slot_values(events)
+    assert slots["customer_id"] == kit.BUYER
+    assert slots["topic"]["query"] == "how long until my refund arrives"
+    assert slots["topic"]["article_id"] == "when-will-i-get-my-refund"
 
 
 def test_below_threshold_offers_the_closest_three_articles_and_a_person(store: Any, kit: Any) -> None:
@@ -43,14 +47,47 @@ def test_below_threshold_offers_the_closest_three_articles_and_a_person(store: A
     dispatcher, _ = answer(services, kit.tracker("my thing is weird", "faq"))
 
     [message] = dispatcher.messages
-    assert message["text"] == replies.NOT_SURE
+    assert message["text"].splitlines() == [
+        replies.NOT_SURE,
+        "1. When will I get my refund?",
+        "2. What is ARN?",
+        "3. How to cancel my order?",
+    ]
     assert message["buttons"] == [
-        {"title": "When will I get my refund?", "payload": "When will I get my refund?"},
-        {"title": "What is ARN?", "payload": "What is ARN?"},
-        {"title": "How to cancel my order?", "payload": "How to cancel my order?"},
+        {"title": "Get my refund", "payload": '/faq{"article_id": "when-will-i-get-my-refund"}'},
+        {"title": "ARN", "payload": '/faq{"article_id": "what-is-arn"}'},
+        {"title": "Cancel my order", "payload": '/faq{"article_id": "how-to-cancel-my-order"}'},
         HUMAN,
     ]
     assert message["custom"] == {"fallback": "not_sure"}  # what `supportbot eval answers` counts
+
+
+def test_an_offered_article_pressed_is_answered_without_searching_again(
+    services: Services, searcher: Any, kit: Any
+) -> None:
+    tracker = kit.tracker(
+        '/faq{"article_id": "what-is-arn"}',
+        "faq",
+        entities=[{"entity": "article_id", "value": "what-is-arn"}],
+        history=[kit.user_event("what number does my bank need", "faq")],
+    )
+
+    dispatcher, _ = answer(services, tracker)
+
+    assert dispatcher.messages[0]["text"].startswith("The ARN is a reference number")
+    assert searcher.queries == []
+
+
+def test_a_follow_up_is_searched_within_the_topic(services: Services, searcher: Any, kit: Any) -> None:
+    topic = {
+        "query": "how long does a refund take on wishalive",
+        "subject": "refund",
+        "details": {"platform": "WISHALIVE"},
+    }
+
+    answer(services, kit.tracker("and on aliexpress?", "faq", slots={"topic": topic}))
+
+    assert searcher.queries[0] == "how long does a refund take on on aliexpress?"
 
 
 def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None:
@@ -65,19 +102,24 @@ def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None
     assert dispatcher.messages[0]["custom"] == {"fallback": "no_article"}
 
 
-def test_a_long_article_is_cut_for_chat_at_a_sentence(store: Any, kit: Any) -> None:
+@pytest.mark.parametrize("channel", ["web", "whatsapp"])
+def test_a_long_article_leads_with_whole_sentences_and_says_there_is_more(
+    store: Any, kit: Any, channel: str
+) -> None:
     long_answer = " ".join(f"Sentence number {i} explains one more rule." for i in range(100))
     searcher = kit.searcher(
         results=[kit.article("coupon-terms", "Coupon terms", long_answer, "Coupon & Promotion")]
     )
     services = Services(settings=kit.settings(), store=store, searcher=searcher, clock=lambda: kit.NOW)
 
-    dispatcher, _ = answer(services, kit.tracker("coupon rules", "coupons"))
+    dispatcher, _ = answer(services, kit.tracker("coupon rules", "coupons", channel=channel))
 
     text = dispatcher.messages[0]["text"]
-    assert len(text) <= replies.MAX_ANSWER_CHARS + 2
-    assert text.endswith("rule. …")
-    assert dispatcher.messages[0]["custom"]["source"]["id"] == "coupon-terms"
+    lead = text.split("\nSource:")[0]
+    assert len(lead) <= 600
+    assert lead.endswith("rule.")
+    assert dispatcher.messages[0]["custom"]["source"]["more"] is True
+    assert ("Reply MORE for the rest of this article." in text) == (channel == "whatsapp")
 
 
 BAD_INPUT = {

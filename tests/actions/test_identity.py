@@ -82,7 +82,7 @@ FORGERIES = (
 @pytest.mark.parametrize("forgery", FORGERIES)
 def test_forged_identities_reach_no_order(services: Services, kit: Any, forgery: str) -> None:
     said = status_reply(services, kit, forged_metadata(kit)[forgery])
-    assert replies.SIGN_IN_ARTICLES in said
+    assert replies.SIGN_IN_FOR_ORDER in said
     for detail in ANA_ORDER_DETAILS[1:]:
         assert detail not in said
 
@@ -116,5 +116,5 @@ def test_an_action_server_without_the_secret_treats_everyone_as_anonymous(
 ) -> None:
     services = Services(settings=Settings(env="test"), store=store, searcher=searcher, clock=lambda: kit.NOW)  # type: ignore[call-arg]
     said = status_reply(services, kit, signed(kit))
-    assert replies.SIGN_IN_ARTICLES in said
+    assert replies.SIGN_IN_FOR_ORDER in said
     assert "Wireless earbuds" not in said

@@ -60,7 +60,13 @@ def test_status_of_own_order_says_where_it_is_with_an_order_card(
     assert custom["status"] == "shipped"
     assert custom["order"]["items"] == [{"title": "Wireless earbuds", "quantity": 1}]
     assert custom["order"]["delivery_deadline"] == "2026-03-31T12:00:00Z"
-    assert kit.slot_values(events) == {"customer_id": kit.BUYER, "order_id": "5001", "requested_check": None}
+    slots = kit.slot_values(events)
+    assert {k: slots[k] for k in ("customer_id", "order_id", "requested_check")} == {
+        "customer_id": kit.BUYER,
+        "order_id": "5001",
+        "requested_check": None,
+    }
+    assert (slots["topic"]["check"], slots["topic"]["order_id"]) == ("status", "5001")
 
 
 @pytest.mark.parametrize("check", sorted(CHECK_ACTIONS))
@@ -146,7 +152,7 @@ def test_no_order_number_yet_asks_the_form_to_get_one(check: str, services: Serv
 
 
 @pytest.mark.parametrize("check", sorted(ALL_ACTIONS))
-def test_anonymous_buyer_is_asked_to_sign_in_and_answered_from_the_articles(
+def test_anonymous_buyer_is_answered_from_the_articles_then_asked_to_sign_in(
     check: str, services: Services, kit: Any, searcher: Any
 ) -> None:
     question = "can you check order 5001 for me"
@@ -154,14 +160,64 @@ def test_anonymous_buyer_is_asked_to_sign_in_and_answered_from_the_articles(
 
     dispatcher, events = run(ALL_ACTIONS[check](services), tracker)
 
-    first, answer = dispatcher.messages
-    assert first["text"] == replies.SIGN_IN_ARTICLES
+    answer, sign_in = dispatcher.messages
     assert answer["custom"]["source"]["id"] == "when-will-i-get-my-refund"
+    assert sign_in["text"] == replies.SIGN_IN_FOR_ORDER
     assert searcher.queries == [question]
     said = kit.everything_said(dispatcher)
     assert "earbuds" not in said.lower()
     assert "shipped" not in said
-    assert kit.slot_values(events) == {"order_id": None, "requested_check": None}
+    slots = kit.slot_values(events)
+    assert (slots["order_id"], slots["requested_check"]) == (None, None)
+
+
+@pytest.mark.parametrize("check", sorted(ALL_ACTIONS))
+def test_a_general_question_gets_the_general_answer_without_a_sign_in(
+    check: str, services: Services, kit: Any
+) -> None:
+    tracker = kit.tracker("how long does it usually take?", INTENTS[check], customer_id=None)
+
+    dispatcher, events = run(ALL_ACTIONS[check](services), tracker)
+
+    [answer] = dispatcher.messages
+    assert "sign in" not in answer["text"].lower()
+    assert answer["custom"]["source"]["id"]
+    assert kit.slot_values(events)["requested_check"] is None
+
+
+def test_a_signed_in_buyers_general_question_is_answered_with_the_check_one_press_away(
+    services: Services, kit: Any
+) -> None:
+    tracker = kit.tracker("how long do refunds take to reach a card?", "refund_status")
+
+    dispatcher, events = run(ActionCheckRefund(services), tracker)
+
+    [answer] = dispatcher.messages
+    assert answer["custom"]["source"]["id"] == "when-will-i-get-my-refund"
+    assert answer["buttons"][-1] == {"title": replies.CHECK_MY_ORDER, "payload": "/request_refund"}
+    assert kit.slot_values(events)["requested_check"] is None
+
+
+def test_the_check_my_order_button_starts_the_check(services: Services, kit: Any) -> None:
+    history = [kit.user_event("how long do refunds take to reach a card?", "refund_status")]
+    tracker = kit.tracker("/request_refund", "request_refund", history=history)
+
+    dispatcher, events = run(ActionCheckRefund(services), tracker)
+
+    assert dispatcher.messages == []
+    assert kit.slot_values(events)["requested_check"] == "refund"
+
+
+def test_a_follow_up_naming_another_order_continues_the_topics_check(services: Services, kit: Any) -> None:
+    topic = {"query": "can I cancel order 5001", "subject": "cancel", "check": "cancel", "order_id": "5001"}
+    tracker = kit.tracker("and 5002?", "inform_order_id", slots={"order_id": "5002", "topic": topic})
+
+    dispatcher, events = run(ActionOrderStatus(services), tracker)
+
+    [message] = dispatcher.messages
+    assert message["text"].startswith("Order 5002 (Phone case), awaiting shipment: You can cancel")
+    assert "cancel" in message["custom"]
+    assert kit.slot_values(events)["topic"]["check"] == "cancel"
 
 
 def test_anonymous_after_the_form_searches_the_original_question_not_the_number(
@@ -189,7 +245,7 @@ def test_identity_comes_only_from_metadata_never_from_the_slot_or_the_text(
 
     dispatcher, events = run(ActionOrderStatus(services), tracker)
 
-    assert dispatcher.messages[0]["text"] == replies.SIGN_IN_ARTICLES
+    assert dispatcher.messages[-1]["text"] == replies.SIGN_IN_FOR_ORDER
     assert "earbuds" not in kit.everything_said(dispatcher).lower()
     assert kit.slot_values(events)["customer_id"] is None
 

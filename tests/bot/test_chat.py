@@ -56,6 +56,17 @@ def rasa_reply(request: httpx.Request) -> httpx.Response:
             {"custom": {"handoff": {"ticket_id": "T-LATER", "agent_available": False}}},
         ]
         intent = "human_handoff"
+    elif "refund" in text:
+        source = {
+            "id": "when-refund",
+            "title": "When will I get my refund?",
+            "category": "Refund",
+            "more": True,
+        }
+        messages, intent = [{"text": "3-20 business days."}, {"custom": {"source": source}}], "refund_status"
+    elif "not what I asked" in text:
+        messages = [{"text": "Sorry. One of these?", "custom": {"feedback": {"helpful": False}}}]
+        intent = "not_helpful"
     elif "person" in text:
         messages = [
             {"text": "Connecting you."},
@@ -177,6 +188,36 @@ def test_unknown_conversations_are_not_found(service: ChatService) -> None:
         asyncio.run(service.close("nobody", MACHINE))
     with pytest.raises(NotFound):
         asyncio.run(service.rate("nobody", 1, True, None))
+
+
+def test_that_didnt_help_rates_the_previous_answer_unhelpful(service: ChatService) -> None:
+    asyncio.run(service.handle_turn("s-9", "hi", channel="web", customer_id=None))
+    answered = asyncio.run(service.handle_turn("s-9", "refund time?", channel="web", customer_id=None))
+    asyncio.run(service.handle_turn("s-9", "not what I asked", channel="web", customer_id=None))
+
+    rated = {m.id: m.helpful for m in service.conversations.messages("s-9") if m.role == "bot"}
+    [answer] = answered.messages
+    assert rated[answer.id] is False
+    assert [helpful for helpful in rated.values() if helpful is not None] == [False]
+    assert service.conversations.csat() == {"rated": 1, "helpful": 0, "score": 0.0}
+
+
+def test_that_didnt_help_as_the_first_message_rates_nothing(service: ChatService) -> None:
+    asyncio.run(service.handle_turn("s-10", "not what I asked", channel="web", customer_id=None))
+
+    assert service.conversations.csat()["rated"] == 0
+
+
+def test_an_answers_source_keeps_its_optional_fields(service: ChatService) -> None:
+    turn = asyncio.run(service.handle_turn("s-11", "refund time?", channel="web", customer_id=None))
+
+    [reply] = turn.replies
+    assert reply.source is not None
+    assert (reply.source.title, reply.source.more, reply.source.url) == (
+        "When will I get my refund?",
+        True,
+        "/help/when-refund",
+    )
 
 
 def test_a_typed_number_or_title_picks_the_option_the_bot_offered_last(tmp_path: Path) -> None:

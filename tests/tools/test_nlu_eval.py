@@ -15,9 +15,14 @@ from tools.nlu_eval import (
     build_report,
     dump_nlu,
     format_report,
+    kfold_nlu,
     parse_nlu,
     plain_text,
+    read_nlu,
+    replay,
+    report_from_predictions,
     split_nlu,
+    sweep,
 )
 
 NLU_TEXT = """
@@ -174,8 +179,8 @@ def test_report_counts_fallback_as_rejection() -> None:
     as_dict = report.to_dict()
     assert as_dict["out_of_scope_rejection"] == {"rejected": 2, "total": 3, "rate": 0.6667}
     assert as_dict["intents"]["greet"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
-    text = format_report(report, seed=42)
-    assert "BELOW the 0.92 target" in text
+    text = format_report(report, label="seed 42")
+    assert "BELOW the 0.95 target" in text
     assert "out-of-scope rejection: 2/3 (66.7%)" in text
 
 
@@ -257,3 +262,69 @@ def test_json_output_from_rasa_results(
     assert all("[" not in example["text"] for example in held_out)  # annotations stripped
 
     assert cli.main([*args, "--out", str(out_dir), "--fail-under", "0.9"]) == 1
+
+
+def test_a_data_directory_is_read_like_rasa_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "nlu.yml").write_text(NLU_TEXT, encoding="utf-8")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "extra.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - yo\n', encoding="utf-8"
+    )
+    (tmp_path / "rules.yml").write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
+
+    data = read_nlu(tmp_path)
+
+    assert "yo" in data.intents["greet"]
+    assert len(data.intents["greet"]) == 6
+    assert [next(iter(item)) for item in data.other] == ["regex", "synonym"]
+
+
+def test_kfold_scores_every_example_exactly_once_and_never_trains_on_it(data: NluData) -> None:
+    folds = kfold_nlu(data, k=3, seed=7)
+
+    tested = [text for _, test in folds for texts in test.intents.values() for text in texts]
+    assert sorted(tested) == sorted({t for texts in data.intents.values() for t in texts})
+    for train, test in folds:
+        trained = {t for texts in train.intents.values() for t in texts}
+        assert not trained & {t for texts in test.intents.values() for t in texts}
+        assert train.other == data.other
+    assert kfold_nlu(data, k=3, seed=7) == folds
+
+
+RANKED = [
+    {"intent": "greet", "ranking": [["greet", 0.9], ["thank", 0.05]]},
+    {"intent": "greet", "ranking": [["greet", 0.45], ["thank", 0.40]]},
+    {"intent": "track_order", "ranking": [["cancel_order", 0.55], ["track_order", 0.3]]},
+    {"intent": "out_of_scope", "ranking": [["greet", 0.35], ["out_of_scope", 0.3]]},
+    {"intent": "out_of_scope", "ranking": [["out_of_scope", 0.8], ["greet", 0.1]]},
+]
+
+
+def test_the_fallback_is_replayed_from_the_classifier_ranking() -> None:
+    assert replay(RANKED[0], 0.5, 0.1) == "greet"
+    assert replay(RANKED[1], 0.4, 0.1) == "nlu_fallback"  # too close to the second
+    assert replay(RANKED[1], 0.4, 0.0) == "greet"
+    assert replay(RANKED[2], 0.6, 0.0) == "nlu_fallback"  # below the threshold
+    assert replay({"intent": "greet", "ranking": []}, 0.5, 0.1) == "nlu_fallback"
+
+
+def test_the_sweep_trades_fallbacks_for_misroutes() -> None:
+    low, high = sweep(RANKED, thresholds=(0.3, 0.6), ambiguities=(0.0,))
+
+    assert (low.answered_correctly, low.in_scope_fallback, low.misrouted) == (2 / 3, 0.0, 1 / 3)
+    assert low.oos_rejected == 0.5
+    assert (high.answered_correctly, high.in_scope_fallback, high.misrouted) == (1 / 3, 2 / 3, 0.0)
+    assert high.oos_rejected == 1.0
+
+
+def test_a_report_from_predictions_scores_the_classifiers_choice() -> None:
+    report = report_from_predictions(
+        [dict(e, predicted=replay(e, 0.5, 0.1)) for e in RANKED], train_examples=10, test_examples=5
+    )
+
+    scores = {score.intent: score for score in report.intents}
+    assert scores["greet"].recall == 1.0  # the fallback is undone, as rasa test nlu does
+    assert scores["track_order"].recall == 0.0
+    assert report.accuracy == pytest.approx(3 / 5)
+    assert (report.oos_rejected, report.oos_total) == (2, 2)
+    assert (report.in_scope_rejected, report.in_scope_total) == (1, 3)

@@ -94,7 +94,10 @@ def fallback_kind(turn: TurnObservation) -> str | None:
     the assistant did not answer but said, one way or another, that it did not know:
 
     - ``"nlu_fallback"``: the NLU rejected the message (Rasa's tracker shows the latest intent
-      ``nlu_fallback``; the buyer got "Sorry, I didn't understand that...");
+      ``nlu_fallback``) and the reply carries no answer: no article (``source``), no order
+      payload, no marker below. When the NLU is unsure, ``action_fallback`` tries the help center
+      first; a confident article answers the buyer, so it is not a fallback, and every reply of
+      that action that does not answer carries a marker;
     - ``"core_fallback"``: the dialogue policies were unsure what to do next and ran
       ``action_default_fallback`` / ``utter_default`` (same reply);
     - the help-center search was not confident: the reply's custom payload carries the marker
@@ -105,17 +108,21 @@ def fallback_kind(turn: TurnObservation) -> str | None:
     Deliberate answers are not fallbacks, even when wrong for the question: "I can't help with
     that here" (``out_of_scope``), a handoff, a sign-in request. Those are graded by the patterns.
     """
-    if turn.intent == NLU_FALLBACK_INTENT:
+    from bot.assistant.replies import FALLBACK_KEY
+
+    markers = [message.payload.get(FALLBACK_KEY) for message in turn.messages]
+    marker = next((m for m in markers if isinstance(m, str) and m), None)
+    answered = any(_answers(message) for message in turn.messages)
+    if turn.intent == NLU_FALLBACK_INTENT and marker is None and not answered:
         return "nlu_fallback"
     if FALLBACK_ACTIONS.intersection(turn.actions):
         return "core_fallback"
-    from bot.assistant.replies import FALLBACK_KEY
+    return marker
 
-    for message in turn.messages:
-        marker = message.payload.get(FALLBACK_KEY)
-        if isinstance(marker, str) and marker:
-            return marker
-    return None
+
+def _answers(message: BotMessage) -> bool:
+    """The message carries an answer: a help article, or an order's status or eligibility."""
+    return "source" in message.payload or "order_id" in message.payload
 
 
 def turn_from_tracker(tracker: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:

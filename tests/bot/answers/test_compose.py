@@ -125,6 +125,37 @@ def test_a_contact_channel_gets_its_row(corpus, question: str, key: str) -> None
     assert [r.key for r in _rows(answer)] == [key]
 
 
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("cant pay in my currency error says currency not supported", "CSC_7200006"),
+        ("payment failed: insufficient funds", "CSC_7200011"),
+        ("the cvv is wrong", "CSC_7200021"),
+    ],
+)
+def test_an_error_described_in_the_tables_words_gets_its_row(corpus, question: str, key: str) -> None:
+    answer = compose(corpus["how-to-solve-payment-issues"], question)
+    assert [r.key for r in _rows(answer)] == [key]
+
+
+def test_a_vague_description_names_no_row(corpus) -> None:
+    answer = compose(corpus["how-to-solve-payment-issues"], "my card payment failed, what should I do")
+    assert answer.matched != "row"
+
+
+def test_words_the_heading_already_says_name_no_entry_of_its_list(corpus) -> None:
+    price = compose(
+        corpus["why-is-the-price-at-checkout-different-than-the-price-in-the-product"],
+        "how is the price calculated at checkout",
+    )
+    assert price.matched == "section"
+    assert "Shipping fee or tax" in _lead_text(price)
+    points = compose(
+        corpus["why-are-the-reward-points-not-added-to-my-account"], "when are reward points added"
+    )
+    assert points.matched != "entry"
+
+
 def test_a_named_country_in_a_list_of_names_gets_that_entry(corpus) -> None:
     answer = compose(corpus["whats-free-return-service"], "can I use free return in Germany?")
     assert answer.matched == "entry"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from bot.assistant import replies
+from bot.corpus import Article, Validity
 from bot.policy import evaluate
 from bot.schemas.base import isoformat_z
 from bot.schemas.orders import Order
@@ -119,20 +120,44 @@ def test_order_summary_is_what_a_card_needs() -> None:
     assert "customer_id" not in summary["order"]
 
 
-def test_answer_text_keeps_short_answers_and_cuts_long_ones_at_a_line() -> None:
-    assert replies.answer_text("  Short answer.  ") == "Short answer."
-    long = "\n".join(f"Step {i}: do the thing." for i in range(200))
-
-    cut = replies.answer_text(long, limit=100)
-
-    assert cut.endswith(" …")
-    assert len(cut) <= 102
-    assert cut.splitlines()[-1].startswith("Step ")
-
-
-def test_answer_text_is_one_bubble_without_blank_lines() -> None:
-    # Rasa splits a text at blank lines into separate messages, detaching the source.
-    assert (
-        replies.answer_text("First paragraph.\n\n\nSecond:\n- a\n \n- b")
-        == "First paragraph.\nSecond:\n- a\n- b"
+def test_an_answer_payload_labels_the_source_as_buyers_see_it() -> None:
+    article = Article(
+        id="when-refund",
+        title="When will I get my refund?",
+        category="Refund",
+        platform="WISHALIVE",
+        answer="3-20 days.",
     )
+
+    assert replies.answer_payload(article, more=True) == {
+        "source": {
+            "id": "when-refund",
+            "title": "When will I get my refund?",
+            "category": "Refund",
+            "platform": "WISHALIVE",
+            "more": True,
+        }
+    }
+
+
+def test_offered_articles_are_listed_in_the_text_with_their_full_titles() -> None:
+    assert replies.choices_text("Is it one of these?", ["A?", "B?"]) == "Is it one of these?\n1. A?\n2. B?"
+
+
+def test_an_ended_campaign_says_when_it_ended_and_a_yearly_notice_when_it_applies() -> None:
+    ended = Validity(stated="15-26 March 2023", valid_from=date(2023, 3, 15), valid_until=date(2023, 3, 26))
+    yearly = Validity(
+        stated="April 29- May 3", valid_from=date(2000, 4, 29), valid_until=date(2000, 5, 3), yearly=True
+    )
+
+    assert (
+        replies.ended_text("GoGo Match", ended)
+        == "GoGo Match ended on 26 March 2023 and is no longer running."
+    )
+    assert replies.ended_text("Workers' Day", yearly) == (
+        "Workers' Day applies every year from 29 April to 3 May, so it does not apply right now."
+    )
+
+
+def test_the_rating_marker_says_the_previous_answer_did_not_help() -> None:
+    assert replies.unhelpful_payload() == {"feedback": {"helpful": False}}

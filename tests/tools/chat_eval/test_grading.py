@@ -93,6 +93,21 @@ def test_an_nlu_fallback_intent_is_a_fallback() -> None:
     assert fallback_kind(turn(reply, intent="nlu_fallback", actions=("utter_default",))) == "nlu_fallback"
 
 
+def test_nlu_unsure_but_answered_by_the_help_center_is_not_a_fallback() -> None:
+    answer = BotMessage("Usually 3-20 business days.", (), replies.source_payload("a", "When?", "Refund"))
+    order = BotMessage("Order 1001 was shipped.", (), {"order_id": "1001", "status": "shipped"})
+
+    assert fallback_kind(turn(answer, intent="nlu_fallback", actions=("action_fallback",))) is None
+    assert fallback_kind(turn(order, intent="nlu_fallback", actions=("action_fallback",))) is None
+
+
+def test_nlu_unsure_and_offered_choices_keeps_the_marker() -> None:
+    which = BotMessage(replies.WHICH_ONE, (), replies.fallback_payload(replies.AMBIGUOUS_FALLBACK))
+
+    assert fallback_kind(turn(NOT_SURE, intent="nlu_fallback", actions=("action_fallback",))) == "not_sure"
+    assert fallback_kind(turn(which, intent="nlu_fallback", actions=("action_fallback",))) == "ambiguous"
+
+
 def test_the_policies_core_fallback_is_a_fallback_whatever_the_intent() -> None:
     assert fallback_kind(
         turn(BotMessage("Sorry..."), intent="affirm", actions=("action_default_fallback",))
@@ -107,7 +122,7 @@ def test_the_help_centers_not_sure_marker_is_a_fallback() -> None:
     no_article = BotMessage(replies.NO_ARTICLE, (), replies.fallback_payload(replies.NO_ARTICLE_FALLBACK))
 
     assert fallback_kind(turn(NOT_SURE, actions=("action_answer_faq",))) == "not_sure"
-    assert fallback_kind(turn(BotMessage(replies.SIGN_IN_ARTICLES), no_article)) == "no_article"
+    assert fallback_kind(turn(BotMessage(replies.SIGN_IN_FOR_ORDER), no_article)) == "no_article"
 
 
 def test_answers_refusals_and_handoffs_are_not_fallbacks() -> None:
@@ -116,7 +131,7 @@ def test_answers_refusals_and_handoffs_are_not_fallbacks() -> None:
     handoff = BotMessage(replies.handoff_text("T1"), (), {"handoff": {"ticket_id": "T1"}})
 
     assert fallback_kind(turn(answer, actions=("action_answer_faq", "action_listen"))) is None
-    assert fallback_kind(turn(out_of_scope, intent="out_of_scope", actions=("utter_out_of_scope",))) is None
+    assert fallback_kind(turn(out_of_scope, intent="out_of_scope", actions=("action_out_of_scope",))) is None
     assert fallback_kind(turn(handoff, intent="human_handoff", actions=("action_handoff",))) is None
     # The wording alone decides nothing: only the marker or the tracker does.
     assert fallback_kind(turn(BotMessage(replies.NOT_SURE))) is None
