@@ -152,3 +152,24 @@ def test_probes_need_no_token_and_use_an_allowed_host() -> None:
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         headers = {h["name"]: h["value"] for h in gateway[probe]["httpGet"].get("httpHeaders", [])}
         assert headers.get("Host") in allowed, probe
+
+
+def test_the_gateway_and_the_action_servers_share_one_faq_index() -> None:
+    """An admin's article edit is rebuilt by one gateway and must reach every process answering
+    buyers: they all read the index from one volume at the image's SUPPORTBOT_MODELS_DIR."""
+    found = re.search(r"SUPPORTBOT_MODELS_DIR=(\S+)", (DEPLOY / "Dockerfile").read_text())
+    assert found is not None
+    models_dir = found.group(1)
+    [claim] = [doc for doc in documents() if doc["kind"] == "PersistentVolumeClaim"]
+    assert "ReadWriteMany" in claim["spec"]["accessModes"]
+    for name in ("supportbot-gateway", "supportbot-actions"):
+        [deployment] = [d for d in documents() if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+        pod = deployment["spec"]["template"]["spec"]
+        [volume] = [v for v in pod["volumes"] if v.get("persistentVolumeClaim")]
+        assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+        [container] = pod["containers"]
+        assert {"name": volume["name"], "mountPath": models_dir} in container["volumeMounts"]
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for service in ("gateway", "actions"):
+        assert f"faq-index:{models_dir}" in compose["services"][service]["volumes"]
+    assert "faq-index" in compose["volumes"]
