@@ -14,7 +14,7 @@ include defaults.env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' defaults.env)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test test-fast lint typecheck pytest ingest index train db validate story-test eval bench clean
+.PHONY: help install run test test-fast lint typecheck pytest ingest index train db validate story-test eval bench clean deploy-check
 
 help:
 	@echo "make run    install, build what is missing (index, Rasa model, demo orders) and start supportbot"
@@ -47,11 +47,20 @@ run: install index train db
 	scripts/run.sh
 
 lint: install
-	$(BIN)/ruff check bot api actions nlu_components tools tests
-	$(BIN)/ruff format --check bot api actions nlu_components tools tests
+	$(BIN)/ruff check bot api actions nlu_components rasa_server tools tests
+	$(BIN)/ruff format --check bot api actions nlu_components rasa_server tools tests
 
 typecheck: install
-	$(BIN)/mypy bot api actions nlu_components tools
+	$(BIN)/mypy bot api actions nlu_components rasa_server tools
+
+# deploy/ checked without a cluster or a Docker daemon: the Kubernetes manifests against the API
+# schemas of Kubernetes 1.31 (kubernetes-validate), the compose file against the Compose spec
+# (check-jsonschema). Both run from PyPI in throwaway environments, pinned.
+K8S_VERSION := 1.31.0
+deploy-check: install
+	$(UV) tool run --from "kubernetes-validate==1.37.0" kubernetes-validate --strict --quiet -k $(K8S_VERSION) \
+		deploy/kubernetes/config.yaml deploy/kubernetes/data-stores.yaml deploy/kubernetes/supportbot.yaml
+	$(UV) tool run --from "check-jsonschema==0.39.0" check-jsonschema --builtin-schema vendor.compose-spec deploy/compose.yaml
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
@@ -63,7 +72,7 @@ story-test: train
 pytest: install index
 	$(BIN)/pytest
 
-test: lint typecheck validate story-test pytest
+test: lint typecheck deploy-check validate story-test pytest
 
 test-fast: install
 	$(BIN)/pytest -m "not slow and not browser"

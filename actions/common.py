@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.services import Services, default_services
+from actions.services import Services, default_services, run_blocking
 from bot.assistant import replies
 from bot.dialogue import Ask, Reply, Topic
 from bot.dialogue.clarify import VAGUE_INTENTS, ranking_of
@@ -155,6 +158,10 @@ class SupportAction(Action, ABC):
 
     ``respond`` writes to its own dispatcher; on an exception its half-written messages are
     dropped and the buyer gets one polite fallback with a way to a person instead.
+
+    ``run`` is asynchronous (rasa-sdk awaits it) and runs ``respond``, which does the blocking
+    work (database, search), in a worker thread: the action server's event loop keeps serving
+    other conversations meanwhile. ``respond`` itself stays plain synchronous code.
     """
 
     def __init__(self, services: Services | None = None) -> None:
@@ -173,17 +180,52 @@ class SupportAction(Action, ABC):
     ) -> list[EventType]:
         """The action itself; may raise, ``run`` turns that into the fallback reply."""
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        started = time.perf_counter()
         collected = CollectingDispatcher()
         try:
-            events = self.respond(collected, tracker, domain)
+            events = await run_blocking(self.respond, collected, tracker, domain)
         except Exception:
             log.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
-            dispatcher.utter_message(text=replies.SOMETHING_WENT_WRONG, buttons=[HANDOFF_BUTTON])
+            self.services.metrics.observe(self.name(), time.perf_counter() - started, failed=True)
+            self.on_failure(dispatcher)
             return self.fallback_events(tracker)
+        self.services.metrics.observe(self.name(), time.perf_counter() - started)
         dispatcher.messages.extend(collected.messages)
         return events
+
+    def on_failure(self, dispatcher: CollectingDispatcher) -> None:
+        """What the buyer reads when ``respond`` raised."""
+        dispatcher.utter_message(text=replies.SOMETHING_WENT_WRONG, buttons=[HANDOFF_BUTTON])
 
     def fallback_events(self, tracker: Tracker) -> list[EventType]:
         """Events after a failure; order checks clear their request so no form loops on an outage."""
         return []
+
+
+class ThreadedFormValidationAction(FormValidationAction, ABC):
+    """A form validation action whose ``validate_<slot>`` methods may block (database lookups).
+
+    rasa-sdk runs those methods on its event loop; here the whole validation runs in a worker
+    thread with an event loop of its own, so the action server's loop stays free.
+    """
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        started = time.perf_counter()
+
+        def validate() -> list[EventType]:
+            return asyncio.run(FormValidationAction.run(self, dispatcher, tracker, domain))
+
+        services = getattr(self, "services", None)
+        metrics = (services if isinstance(services, Services) else default_services()).metrics
+        try:
+            return await run_blocking(validate)
+        finally:
+            metrics.observe(self.name(), time.perf_counter() - started)

@@ -21,11 +21,11 @@ from typing import Any, cast
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
     SupportAction,
+    ThreadedFormValidationAction,
     ask_of,
     identity_events,
     latest_text,
@@ -231,20 +231,15 @@ class ActionAskOrderId(SupportAction):
         dispatcher.utter_message(text=replies.ASK_ORDER_ID_RECENT, buttons=buttons)
         return []
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    def on_failure(self, dispatcher: CollectingDispatcher) -> None:
         # Even when the store is down the form must still ask its question.
-        collected = CollectingDispatcher()
-        try:
-            events = self.respond(collected, tracker, domain)
-        except Exception:
-            log.exception("action_ask_order_id failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=replies.ASK_ORDER_ID)
-            return []
-        dispatcher.messages.extend(collected.messages)
-        return events
+        dispatcher.utter_message(text=replies.ASK_ORDER_ID)
+
+    def fallback_events(self, tracker: Tracker) -> list[EventType]:
+        return []
 
 
-class ValidateOrderForm(FormValidationAction):
+class ValidateOrderForm(ThreadedFormValidationAction):
     """Accepts an order number only when it is one of the verified customer's orders."""
 
     def __init__(self, services: Services | None = None) -> None:

@@ -98,8 +98,7 @@ class Services:
     identity: WidgetIdentity
     metrics: Metrics
     limiter: RateLimiter | None
-    # Ten wrong sign-ins for one name from one address in 15 minutes block that pair for a while.
-    sign_in_throttle: FailureThrottle = field(default_factory=lambda: FailureThrottle(10, 900.0))
+    sign_in_throttle: FailureThrottle
     clock: Callable[[], datetime] = utc_now
     whatsapp: WhatsAppCloudClient | None = None
     twilio: TwilioClient | None = None
@@ -205,7 +204,7 @@ def build_services(
         clock=clock,
     )
     rasa = RasaClient(
-        settings.rasa_url,
+        settings.rasa_urls,
         timeout=settings.http_timeout,
         action_server_url=settings.action_server_url,
         token=settings.rasa_token,
@@ -278,7 +277,10 @@ def build_services(
         chat=chat,
         identity=identity,
         metrics=metrics,
-        limiter=RateLimiter(*rate) if rate else None,
+        limiter=RateLimiter(*rate, redis_url=settings.redis_url) if rate else None,
+        # Ten wrong sign-ins for one name from one address in 15 minutes block that pair for a
+        # while; shared by every gateway process when Redis is configured, like the rate limits.
+        sign_in_throttle=FailureThrottle(10, 900.0, redis_url=settings.redis_url),
         clock=clock,
         whatsapp=whatsapp,
         twilio=twilio,
@@ -356,11 +358,11 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
+async def rate_limit(limiter: RateLimiter | None, *keys: str) -> None:
     """429 with ``Retry-After`` when any key (``ip:...``, ``session:...``) is over the limit."""
     if limiter is None:
         return
-    wait = limiter.check(*keys)
+    wait = await limiter.check(*keys)
     if wait is not None:
         raise HTTPException(
             429,

@@ -8,7 +8,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class Metrics:
@@ -41,6 +41,14 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.turn_stages = Histogram(
+            "supportbot_turn_stage_duration_seconds",
+            "Time of one buyer turn by stage: gateway (our own work), rasa (the whole round trip), "
+            "nlu and dialogue (inside Rasa: lock, tracker store, policies and custom actions).",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.rasa_errors = Counter(
             "supportbot_rasa_errors", "Buyer turns Rasa could not answer.", registry=self.registry
         )
@@ -71,9 +79,13 @@ class Metrics:
             "supportbot_csat_score",
             "Share of rated bot answers the buyer found helpful (0..1; NaN before any rating).",
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.csat_rated = Gauge(
-            "supportbot_csat_ratings", "Bot answers rated by buyers.", registry=self.registry
+            "supportbot_csat_ratings",
+            "Bot answers rated by buyers.",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.csat_score.set(float("nan"))
 
@@ -97,6 +109,10 @@ class Metrics:
         self.intents.labels(name).inc()
         if fallback:
             self.fallbacks.inc()
+
+    def turn_timed(self, stages: dict[str, float]) -> None:
+        for stage, seconds in stages.items():
+            self.turn_stages.labels(stage).observe(seconds)
 
     def handed_off(self, channel: str) -> None:
         self.handoffs.labels(channel).inc()

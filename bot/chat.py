@@ -26,6 +26,7 @@ import asyncio
 import logging
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +82,8 @@ class ChatMetrics(Protocol):
     def rasa_failed(self) -> None: ...
 
     def intent_recognised(self, name: str, *, fallback: bool) -> None: ...
+
+    def turn_timed(self, stages: dict[str, float]) -> None: ...
 
     def handed_off(self, channel: Channel) -> None: ...
 
@@ -187,6 +190,8 @@ class Turn:
     messages: list[Message] = field(default_factory=list)  # logged bot messages, in order
     replies: list[BotReply] = field(default_factory=list)
     forwarded: bool = False  # False while an agent owns the conversation
+    # Seconds per stage: gateway (our own work), rasa (the round trip), and Rasa's nlu and dialogue.
+    timing: dict[str, float] = field(default_factory=dict)
 
 
 async def _in_thread(func: Callable[..., T], *args: Any) -> T:
@@ -226,13 +231,17 @@ class ChatService:
         """The conversation, None when it has no messages yet, ``Forbidden`` when it was started on
         another channel or by another customer (an anonymous buyer counts as a different one)."""
         conversation = await self.db(self.conversations.get_conversation, session_id)
+        self._check_owner(conversation, channel, customer_id)
+        return conversation
+
+    @staticmethod
+    def _check_owner(conversation: Conversation | None, channel: Channel, customer_id: str | None) -> None:
         if conversation is not None and (
             conversation.channel != channel or conversation.customer_id != customer_id
         ):
             raise Forbidden(
                 "This conversation belongs to someone else. Start a new conversation with a new session id."
             )
-        return conversation
 
     async def handle_turn(
         self,
@@ -248,67 +257,84 @@ class ChatService:
         is down (the buyer's message is logged either way, so an agent can still see it).
 
         ``option`` is the offered option the message picks (``option_for``): the log keeps what the
-        buyer sent, with the option beside it, and Rasa gets the option's payload."""
+        buyer sent, with the option beside it, and Rasa gets the option's payload.
+
+        Two database transactions per turn: the ownership check with the buyer's message, then
+        the replies with the intent (on the conversation and on the buyer's message) and any
+        handoff; a reply saying the previous answer did not help adds a third, its rating. Rasa's
+        gateway channel returns the intent, so the tracker is not read back.
+        """
+        started = time.perf_counter()
         self.check_message(text)
-        conversation = await self.owned_conversation(session_id, channel, customer_id)
-        self.metrics.turn_received(channel)
-        await self.db(
-            self.conversations.add_message,
+
+        def owned(conversation: Conversation | None) -> None:
+            self._check_owner(conversation, channel, customer_id)
+
+        conversation, asked = await self.db(
+            self.conversations.add_customer_message,
             session_id,
-            "customer",
             text,
             channel=channel,
             customer_id=customer_id,
             address=address,
             data={"option": option.dict()} if option is not None else None,
+            check=owned,
         )
+        self.metrics.turn_received(channel)
         if conversation is not None and conversation.status in AGENT_STATUSES:
             return Turn()
-        started = time.perf_counter()
         said = (option.payload or option.title) if option is not None else text
+        metadata = turn_metadata(
+            self.actions_secret,
+            sender_id=session_id,
+            channel=channel,
+            customer_id=customer_id,
+            now=self.clock(),
+        )
+        sent = time.perf_counter()
         try:
-            metadata = turn_metadata(
-                self.actions_secret,
-                sender_id=session_id,
-                channel=channel,
-                customer_id=customer_id,
-                now=self.clock(),
-            )
-            items = await self.rasa.send_message(session_id, said, metadata)
+            answer = await self.rasa.handle_turn(session_id, said, metadata, turn_id=uuid.uuid4().hex)
         except RasaUnavailable:
             self.metrics.rasa_failed()
             raise
-        self.metrics.rasa_answered(time.perf_counter() - started)
-        replies = replies_from_rasa(items)
-        messages = await self.db(self._log_replies, session_id, replies, channel, customer_id)
-        return Turn(messages=messages, replies=replies, forwarded=True)
-
-    def _log_replies(
-        self, session_id: str, replies: list[BotReply], channel: Channel, customer_id: str | None
-    ) -> list[Message]:
-        logged = [
-            self.conversations.add_message(
-                session_id,
-                "bot",
-                reply.text,
-                channel=channel,
-                customer_id=customer_id,
-                data=reply.stored_data(),
-            )
-            for reply in replies
-        ]
-        if logged and any(reply.rates_previous_answer is False for reply in replies):
-            # "That didn't help": the actions cannot know the logged id of the answer they mean.
-            previous = rated_answer(self.conversations.messages(session_id), logged[0].id)
-            if previous is not None:
-                self.conversations.record_feedback(session_id, previous.id, False)
+        rasa_seconds = time.perf_counter() - sent
+        self.metrics.rasa_answered(rasa_seconds)
+        replies = replies_from_rasa(answer.messages)
         handoff = next((reply.handoff for reply in replies if reply.handoff is not None), None)
+        # Nobody to answer now: the ticket waits, the bot keeps the conversation.
+        status: ConversationStatus | None = None
         if handoff is not None:
-            # Nobody to answer now: the ticket waits, the bot keeps the conversation.
-            status: ConversationStatus = "handoff" if handoff.agent_available else "bot"
-            self.conversations.set_status(session_id, status, ticket_id=handoff.ticket_id)
+            status = "handoff" if handoff.agent_available else "bot"
+        messages = await self.db(
+            self.conversations.add_bot_replies,
+            session_id,
+            [(reply.text, reply.stored_data()) for reply in replies],
+            channel=channel,
+            customer_id=customer_id,
+            intent=(answer.intent, answer.confidence) if answer.intent else None,
+            answering=asked.id,
+            status=status,
+            ticket_id=handoff.ticket_id if handoff is not None else None,
+        )
+        if messages and any(reply.rates_previous_answer is False for reply in replies):
+            # "That didn't help": the actions cannot know the logged id of the answer they mean.
+            await self.db(self._rate_previous_answer, session_id, messages[0].id)
+        if handoff is not None:
             self.metrics.handed_off(channel)
-        return logged
+        if answer.intent:
+            self.metrics.intent_recognised(answer.intent, fallback=answer.intent in FALLBACK_INTENTS)
+        timing = {"gateway": time.perf_counter() - started - rasa_seconds, "rasa": rasa_seconds}
+        if answer.nlu_seconds is not None:
+            timing["nlu"] = answer.nlu_seconds
+        if answer.dialogue_seconds is not None:
+            timing["dialogue"] = answer.dialogue_seconds
+        self.metrics.turn_timed(timing)
+        return Turn(messages=messages, replies=replies, forwarded=True, timing=timing)
+
+    def _rate_previous_answer(self, session_id: str, before: int) -> None:
+        previous = rated_answer(self.conversations.messages(session_id), before)
+        if previous is not None:
+            self.conversations.record_feedback(session_id, previous.id, False)
 
     async def option_for(self, session_id: str, text: str, *, reply_id: str | None = None) -> Button | None:
         """The option a WhatsApp buyer picked, or None for a message that picks none.
@@ -330,27 +356,6 @@ class ChatService:
         turn = await self.db(self.conversations.latest_bot_turn, session_id)
         offered = next((message.options for message in reversed(turn) if message.options), [])
         return match_option(text, offered)
-
-    async def record_intent(self, session_id: str) -> None:
-        """After a turn: the intent Rasa recognised, for the agent console and the metrics.
-        Best effort (it runs after the reply was sent); a failure is only logged."""
-        try:
-            tracker = await self.rasa.tracker(session_id, include_events="NONE")
-        except RasaUnavailable as exc:
-            logger.debug("no intent recorded for %s: %s", session_id, exc)
-            return
-        latest = tracker.get("latest_message") or {}
-        intent = latest.get("intent") or {}
-        name = intent.get("name")
-        if not isinstance(name, str) or not name:
-            return
-        confidence = float(intent.get("confidence") or 0.0)
-        text = latest.get("text") if isinstance(latest.get("text"), str) else None
-        self.metrics.intent_recognised(name, fallback=name in FALLBACK_INTENTS)
-        try:
-            await self.db(self.conversations.set_intent, session_id, name, confidence, text=text)
-        except Exception:  # the reply is already out; never fail a background task loudly
-            logger.exception("could not record the intent of %s", session_id)
 
     async def history(self, session_id: str, customer_id: str | None, *, after: int = 0) -> ChatHistory:
         """A web buyer's messages newer than ``after`` (the widget polls this for agent replies)."""

@@ -28,6 +28,7 @@ AREAS = (
     "tools.search_eval",
     "tools.bench_chat",
     "tools.serve",
+    "tools.supervise",
     "tools.chat_eval.cli",
     "tools.review",
 )

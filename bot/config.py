@@ -49,9 +49,22 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str | None = None
 
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = Field(
+        "http://127.0.0.1:5005",
+        description="Base URL of the Rasa server, or a comma-separated list of its replicas' URLs.",
+    )
     action_server_url: str = "http://127.0.0.1:5055"
     http_timeout: float = Field(10.0, description="Seconds for every outbound HTTP call.")
+
+    # The process layout (scripts/run.sh, tools/supervise.py, deploy/).
+    rasa_replicas: int = Field(
+        1, description="Rasa servers sharing the tracker store (ports 5005, 5006, ...)."
+    )
+    action_workers: int = Field(1, description="Action-server processes sharing port 5055.")
+    gateway_workers: int = Field(1, description="Gateway processes sharing SUPPORTBOT_PORT.")
+    redis_url: str | None = Field(
+        None, description="redis://[:password@]host[:port][/db]: Rasa's lock store and shared rate limits."
+    )
 
     articles_path: Path = Path("data/faq/articles.yaml")
     models_dir: Path = Path("models")
@@ -104,6 +117,20 @@ class Settings(BaseSettings):
             raise ValueError("SUPPORTBOT_ENV must be development, test or production")
         return value
 
+    @validator("rasa_replicas", "action_workers", "gateway_workers")
+    def _at_least_one(cls, value: int) -> int:
+        if not 1 <= value <= 64:
+            raise ValueError("must be between 1 and 64")
+        return value
+
+    @validator("redis_url")
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("SUPPORTBOT_REDIS_URL must start with redis:// or rediss://")
+        return value
+
     @validator("demo")
     def _demo_mode(cls, value: str) -> str:
         mode = value.strip().lower()
@@ -137,6 +164,11 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         return f"sqlite:///{self.resolve(Path('var')) / 'supportbot.db'}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """The Rasa replicas the gateway spreads turns over, in order."""
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
 
     @property
     def support_schedule(self) -> SupportHours:

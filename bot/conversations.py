@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 
 from bot import db
 from bot.errors import UsageError
@@ -61,46 +61,117 @@ class ConversationLog:
     ) -> Message:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
         reply ``address`` if it is new. ``agent_id``: who wrote an agent message."""
-        _check_session(session_id)
-        check_one_of("role", role, ROLES)
-        check_one_of("channel", channel, CHANNELS)
-        if not isinstance(text, str):
-            raise UsageError("text: must be a string")
-        if data is not None:
-            if not isinstance(data, dict):
-                raise UsageError("data: must be an object or null")
-            try:
-                json.dumps(data)
-            except (TypeError, ValueError):
-                raise UsageError("data: must contain only JSON values") from None
-        now = self._clock()
+        _check_message(session_id, role, text, channel, data)
         with db.database_errors(self.engine), self.engine.begin() as conn:
-            # Insert-or-ignore: two first messages of one session racing (widget double send)
-            # must both land in one conversation, and the first one decides its owner.
-            db.insert_ignoring_duplicate(
-                conn,
-                db.conversations,
-                {
-                    "session_id": session_id,
-                    "channel": channel,
-                    "customer_id": customer_id or None,
-                    "status": "bot",
-                    "created_at": now,
-                    "updated_at": now,
-                    **address.dict(),
-                },
-            )
-            result = conn.execute(
-                db.messages.insert().values(
-                    session_id=session_id, role=role, text=text, data=data, created_at=now, agent_id=agent_id
+            return self._insert(conn, session_id, role, text, channel, customer_id, data, address, agent_id)
+
+    def add_customer_message(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        channel: Channel,
+        customer_id: str | None,
+        address: ChannelAddress = ChannelAddress(),
+        data: dict[str, Any] | None = None,
+        check: Callable[[Conversation | None], None] | None = None,
+    ) -> tuple[Conversation | None, Message]:
+        """The first half of a buyer's turn in one transaction: the conversation as it was (None
+        when new), handed to ``check`` (which may refuse by raising; nothing is written then),
+        and the buyer's message appended (with ``data``, e.g. the option it picks)."""
+        _check_message(session_id, "customer", text, channel, data)
+        query = select(db.conversations).where(db.conversations.c.session_id == session_id)
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            row = conn.execute(query).one_or_none()
+            conversation = None if row is None else _conversation(row)
+            if check is not None:
+                check(conversation)
+            message = self._insert(conn, session_id, "customer", text, channel, customer_id, data, address)
+        return conversation, message
+
+    def add_bot_replies(
+        self,
+        session_id: str,
+        replies: list[tuple[str, dict[str, Any] | None]],
+        *,
+        channel: Channel,
+        customer_id: str | None,
+        intent: tuple[str, float] | None = None,
+        answering: int | None = None,
+        status: ConversationStatus | None = None,
+        ticket_id: str | None = None,
+    ) -> list[Message]:
+        """The second half of a buyer's turn in one transaction: the bot's replies (text, data),
+        the intent Rasa recognised (on the conversation for the agent console, and on the buyer's
+        message ``answering`` for the reports) and, when a reply handed over, the conversation's
+        new ``status`` ("handoff", or "bot" when nobody can take it now) with its ticket."""
+        for text, data in replies:
+            _check_message(session_id, "bot", text, channel, data)
+        if status is not None:
+            check_one_of("status", status, CONVERSATION_STATUSES)
+        values: dict[str, Any] = {}
+        if intent is not None:
+            values.update(intent=intent[0], intent_confidence=float(intent[1]))
+        if status is not None:
+            values.update(status=status, ticket_id=ticket_id)
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            logged = [
+                self._insert(conn, session_id, "bot", text, channel, customer_id, data, ChannelAddress())
+                for text, data in replies
+            ]
+            if values:
+                table = db.conversations
+                conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
+            if intent is not None and answering is not None:
+                table = db.messages
+                conn.execute(
+                    table.update()
+                    .where(
+                        table.c.id == answering, table.c.session_id == session_id, table.c.role == "customer"
+                    )
+                    .values(intent=intent[0], intent_confidence=float(intent[1]))
                 )
+        return logged
+
+    def _insert(
+        self,
+        conn: Connection,
+        session_id: str,
+        role: Role,
+        text: str,
+        channel: Channel,
+        customer_id: str | None,
+        data: dict[str, Any] | None,
+        address: ChannelAddress,
+        agent_id: int | None = None,
+    ) -> Message:
+        now = self._clock()
+        # Insert-or-ignore: two first messages of one session racing (widget double send)
+        # must both land in one conversation, and the first one decides its owner.
+        db.insert_ignoring_duplicate(
+            conn,
+            db.conversations,
+            {
+                "session_id": session_id,
+                "channel": channel,
+                "customer_id": customer_id or None,
+                "status": "bot",
+                "created_at": now,
+                "updated_at": now,
+                **address.dict(),
+            },
+        )
+        result = conn.execute(
+            db.messages.insert().values(
+                session_id=session_id, role=role, text=text, data=data, created_at=now, agent_id=agent_id
             )
-            message_id = int(result.inserted_primary_key[0])
-            conn.execute(
-                db.conversations.update()
-                .where(db.conversations.c.session_id == session_id)
-                .values(last_message=text, last_message_id=message_id, updated_at=now)
-            )
+        )
+        message_id = int(result.inserted_primary_key[0])
+        conn.execute(
+            db.conversations.update()
+            .where(db.conversations.c.session_id == session_id)
+            .values(last_message=text, last_message_id=message_id, updated_at=now)
+        )
         return Message(id=message_id, session_id=session_id, role=role, text=text, data=data, created_at=now)
 
     def messages(self, session_id: str, after: int = 0) -> list[Message]:
@@ -238,6 +309,23 @@ class ConversationLog:
             result = conn.execute(table.update().where(table.c.session_id == session_id).values(**values))
             if not result.rowcount:
                 raise UsageError(f"conversation {session_id!r} does not exist")
+
+
+def _check_message(
+    session_id: str, role: Role, text: str, channel: Channel, data: dict[str, Any] | None
+) -> None:
+    _check_session(session_id)
+    check_one_of("role", role, ROLES)
+    check_one_of("channel", channel, CHANNELS)
+    if not isinstance(text, str):
+        raise UsageError("text: must be a string")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise UsageError("data: must be an object or null")
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError):
+            raise UsageError("data: must contain only JSON values") from None
 
 
 def _check_session(session_id: str) -> None:

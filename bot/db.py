@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     exc,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +53,9 @@ from bot.schemas.base import (
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Its own version table, so another Alembic-managed schema sharing the database cannot collide.
 VERSION_TABLE = "supportbot_alembic_version"
+# PostgreSQL advisory lock held while migrating (any constant the other tenants of the database
+# do not use; this one is "supp" in ASCII).
+MIGRATION_LOCK_ID = 0x73757070
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -337,6 +341,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     try:
         # WAL lets readers (the gateway) proceed while a writer (seed, tracker store) commits.
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints instead of at every commit: a killed process
+        # loses nothing, only a power cut can lose the last commits. Each turn commits twice,
+        # and a sync per commit was most of the gateway's own time per turn.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
@@ -404,6 +412,10 @@ def migrate(url: str, revision: str = "head") -> str:
     engine = get_engine(url)
     try:
         with database_errors(engine), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several gateways (and the migration job) may start at once on a new database:
+                # one migrates, the others wait here and then find nothing left to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_ID})
             command.upgrade(alembic_config(connection), revision)
             return current_revision(connection) or "base"
     except CommandError as error:

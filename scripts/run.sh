@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Starts supportbot (action server, Rasa server, gateway) under honcho; `make run` calls it after
-# building what is missing. Ctrl-C stops everything.
+# Starts supportbot (action servers, Rasa replicas, gateway processes) under supervisord, in the
+# foreground; `make run` calls it after building what is missing. supervisord restarts any process
+# that dies; Ctrl-C stops everything. The layout comes from SUPPORTBOT_RASA_REPLICAS,
+# SUPPORTBOT_ACTION_WORKERS, SUPPORTBOT_GATEWAY_WORKERS and SUPPORTBOT_REDIS_URL
+# (`supportbot supervise` checks them, the database and Redis, and writes var/run/supervisord.conf).
 #
 # Secrets come from the environment. Outside production, an unset SUPPORTBOT_WIDGET_SECRET,
 # SUPPORTBOT_ADMIN_TOKEN, SUPPORTBOT_ACTIONS_SECRET (gateway -> action server identity) or
@@ -25,8 +28,8 @@ export SUPPORTBOT_HOST="${SUPPORTBOT_HOST:-127.0.0.1}"
 export SUPPORTBOT_PORT="${SUPPORTBOT_PORT:-8000}"
 env_name="${SUPPORTBOT_ENV:-development}"
 
-if ! command -v honcho >/dev/null; then
-  echo "run.sh: honcho is missing from .venv; run 'make install'" >&2
+if ! command -v supervisord >/dev/null; then
+  echo "run.sh: supervisord is missing from .venv; run 'make install'" >&2
   exit 1
 fi
 if [ ! -f models/rasa/supportbot.tar.gz ]; then
@@ -59,12 +62,20 @@ demo_enabled="$(python -c 'from bot.config import get_settings as g; s = g(); s.
 # reads the URL from this variable (the default database is var/supportbot.db).
 SUPPORTBOT_TRACKER_DB_URL="$(python -c 'from bot.config import get_settings; print(get_settings().database_url)')"
 export SUPPORTBOT_TRACKER_DB_URL
+export SUPPORTBOT_ACTION_SERVER_URL="${SUPPORTBOT_ACTION_SERVER_URL:-http://127.0.0.1:5055}"
+
+# Checks the model, SUPPORTBOT_DB_URL and SUPPORTBOT_REDIS_URL (a clear message and exit 2 when
+# one is wrong), then writes the supervisord configuration for this layout.
+conf="$(supportbot supervise ${SUPPORTBOT_RUN_DIR:+--run-dir "$SUPPORTBOT_RUN_DIR"})"
+# The schema once, before any process starts.
+supportbot orders migrate >/dev/null
 
 base="http://${SUPPORTBOT_HOST}:${SUPPORTBOT_PORT}"
 [ "$SUPPORTBOT_HOST" = "0.0.0.0" ] && base="http://127.0.0.1:${SUPPORTBOT_PORT}"
 cat <<BANNER
 
-  supportbot is starting (Rasa takes a minute to load its model; ${base}/healthz says when it is ready)
+  supportbot is starting (Rasa takes a minute to load its model; ${base}/healthz/ready says when it is ready)
+  ${SUPPORTBOT_RASA_REPLICAS:-1} Rasa replica(s), ${SUPPORTBOT_ACTION_WORKERS:-1} action server(s), ${SUPPORTBOT_GATEWAY_WORKERS:-1} gateway process(es); supervisord restarts any that dies
 
   demo shop with the chat widget   ${base}/
   agent console                    ${base}/agent   (reports: ${base}/agent/reports)
@@ -84,6 +95,7 @@ else
   echo "  admin token (machines only)      the value of SUPPORTBOT_ADMIN_TOKEN"
 fi
 echo "  metrics                          ${base}/metrics"
+echo "  processes                        .venv/bin/supervisorctl -c $conf status"
 if [ "$demo_enabled" != True ]; then
   echo "  demo sign-in                     off (reachable from other machines, production or SUPPORTBOT_DEMO=off)"
 fi
@@ -92,4 +104,4 @@ if [ "$SUPPORTBOT_HOST" = "0.0.0.0" ]; then
 fi
 echo
 
-exec honcho start -f Procfile
+exec supervisord -n -c "$conf"

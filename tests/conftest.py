@@ -35,6 +35,15 @@ def pg_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of a Redis server the tests may write keys to (each test uses keys of its own)."""
+    url = os.environ.get("SUPPORTBOT_TEST_REDIS_URL")
+    if not url:
+        _missing_service("Redis (SUPPORTBOT_TEST_REDIS_URL)")
+    return str(url)
+
+
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("SUPPORTBOT_CHROMIUM") or shutil.which("chromium")
     if not path or not os.path.exists(path):

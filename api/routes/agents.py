@@ -37,7 +37,7 @@ async def sign_in(
     the CSRF token the console sends back as ``X-CSRF-Token``. 401 for any wrong credential."""
     check_same_origin(request, settings)
     key = f"{client_ip(request)}|{normalise_name(body.name)}"
-    wait = throttle.wait(key)
+    wait = await throttle.wait(key)
     if wait is not None:
         raise HTTPException(
             429,
@@ -47,7 +47,7 @@ async def sign_in(
     try:
         token, session = await run_in_threadpool(agents.sign_in, body.name, body.password)
     except Unauthenticated:
-        throttle.failed(key)
+        await throttle.failed(key)
         raise Unauthenticated(SIGN_IN_FAILED) from None
     set_session_cookie(response, settings, token, session)
     return SignedIn(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import ChatDep, ConversationsDep, IdentityDep, LimiterDep, MetricsDep, client_ip, rate_limit
 from api.requests import StrictJSONRoute
@@ -21,20 +21,24 @@ SessionPath = Path(..., description="The widget's session id", max_length=WEB_SE
 async def chat(
     body: ChatRequest,
     request: Request,
-    background: BackgroundTasks,
+    response: Response,
     chat: ChatDep,
     identity: IdentityDep,
     limiter: LimiterDep,
 ) -> ChatResponse:
     """One buyer message in, the bot's replies out (none while an agent has the conversation).
-    401 when the buyer's token has expired or was revoked: the page must be reloaded."""
-    rate_limit(limiter, f"chat-ip:{client_ip(request)}", f"chat-session:{body.session_id}")
+    401 when the buyer's token has expired or was revoked: the page must be reloaded.
+
+    ``Server-Timing`` gives the turn's stages in milliseconds (gateway, rasa, nlu, dialogue)."""
+    await rate_limit(limiter, f"chat-ip:{client_ip(request)}", f"chat-session:{body.session_id}")
     customer_id = await verified_customer(
         identity, WidgetProof(body.customer_id, body.customer_hash, body.customer_token)
     )
     turn = await chat.handle_turn(body.session_id, body.message, channel="web", customer_id=customer_id)
-    if turn.forwarded:
-        background.add_task(chat.record_intent, body.session_id)
+    if turn.timing:
+        response.headers["Server-Timing"] = ", ".join(
+            f"{stage};dur={seconds * 1000:.1f}" for stage, seconds in turn.timing.items()
+        )
     return ChatResponse(
         session_id=body.session_id,
         customer_verified=customer_id is not None,
@@ -69,7 +73,7 @@ async def feedback(
     limiter: LimiterDep,
 ) -> Feedback:
     """Rates one bot answer helpful or not; rating again overwrites. Feeds the CSAT score."""
-    rate_limit(limiter, f"feedback-ip:{client_ip(request)}")
+    await rate_limit(limiter, f"feedback-ip:{client_ip(request)}")
     customer_id = await verified_customer(identity, proof_from_headers(request))
     rated = await chat.rate(body.session_id, body.message_id, body.helpful, customer_id)
     metrics.set_csat(await chat.db(conversations.csat))

@@ -22,7 +22,7 @@ async def search(
     q: str = Query(..., min_length=1, max_length=2000, description="The question, in the buyer's words"),
     k: int = Query(5, ge=1, le=20, description="How many articles"),
 ) -> SearchResults:
-    rate_limit(limiter, f"search-ip:{client_ip(request)}")
+    await rate_limit(limiter, f"search-ip:{client_ip(request)}")
     if not q.strip():
         raise InvalidField("q", "must not be empty")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ConversationsDep, MetricsDep
@@ -25,4 +27,14 @@ router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 async def metrics(metrics: MetricsDep, conversations: ConversationsDep) -> Response:
     # CSAT is read from the database at scrape time, so ratings from before a restart count too.
     metrics.set_csat(await run_in_threadpool(conversations.csat))
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics_text(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def metrics_text(registry: CollectorRegistry) -> bytes:
+    """This app's metrics; with ``PROMETHEUS_MULTIPROC_DIR`` (several gateway processes under
+    ``make run``), every process's, added up."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)
+        return generate_latest(merged)
+    return generate_latest(registry)

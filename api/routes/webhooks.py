@@ -67,7 +67,7 @@ async def _whatsapp_turn(
         chat.check_message(text)
     except InvalidField:
         return [(BotReply(text=replies.too_long(chat.max_message_chars)), None)]
-    if limiter is not None and limiter.check(f"chat-session:{session_id}") is not None:
+    if limiter is not None and await limiter.check(f"chat-session:{session_id}") is not None:
         return [(BotReply(text=replies.TOO_QUICK), None)]
     text = text.strip()
     try:
@@ -78,8 +78,6 @@ async def _whatsapp_turn(
     except RasaUnavailable as exc:
         logger.warning("WhatsApp turn for %s not answered: %s", session_id, exc)
         return [(BotReply(text=replies.UNAVAILABLE), None)]
-    if turn.forwarded:
-        await chat.record_intent(session_id)
     return [(reply, message.id) for reply, message in zip(turn.replies, turn.messages, strict=True)]
 
 

@@ -3,6 +3,7 @@ problem. Each reads the tracker and utters what bot.dialogue decided; none ever 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ REFUND_TOPIC = {
 
 def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker, {})
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     return dispatcher, events
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ HUMAN = {"title": "Talk to a person", "payload": "/human_handoff"}
 
 def answer(services: Services, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = ActionAnswerFaq(services).run(dispatcher, tracker, {})
+    events = asyncio.run(ActionAnswerFaq(services).run(dispatcher, tracker, {}))
     return dispatcher, events
 
 
@@ -168,3 +169,20 @@ def test_search_failure_is_a_polite_fallback(store: Any, kit: Any) -> None:
     assert dispatcher.messages == [dict(dispatcher.messages[0], text=replies.SOMETHING_WENT_WRONG)]
     assert dispatcher.messages[0]["buttons"] == [HUMAN]
     assert events == []
+
+
+def test_the_search_runs_off_the_event_loop(kit: Any, searcher: Any, store: Any) -> None:
+    import threading
+
+    threads: list[str] = []
+
+    class RecordingSearcher:
+        def search(self, query: str, k: int = 5) -> Any:
+            threads.append(threading.current_thread().name)
+            return searcher.search(query, k)
+
+    services = Services(store=store, searcher=RecordingSearcher())  # type: ignore[arg-type]
+    answer(services, kit.tracker("how long until my refund arrives", "faq"))
+    assert threads
+    assert threads[0] != threading.main_thread().name
+    assert services.metrics.duration.labels("action_answer_faq")._sum.get() > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +16,7 @@ from bot.corpus import Article, Block, Row, Section
 
 def hand_off(services: Services, tracker: Any) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
-    ActionHandoff(services).run(dispatcher, tracker, {})
+    asyncio.run(ActionHandoff(services).run(dispatcher, tracker, {}))
     return dispatcher
 
 

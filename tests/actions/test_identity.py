@@ -7,6 +7,7 @@ tracker posted to the action server, must reach no order data (issue #12).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -56,7 +57,7 @@ def forged_metadata(kit: Any) -> dict[str, dict[str, Any]]:
 def status_reply(services: Services, kit: Any, metadata: Any) -> str:
     tracker = kit.tracker("where is order 5001", "track_order", slots={"order_id": "5001"}, metadata=metadata)
     dispatcher = CollectingDispatcher()
-    ActionOrderStatus(services).run(dispatcher, tracker, {})
+    asyncio.run(ActionOrderStatus(services).run(dispatcher, tracker, {}))
     return kit.everything_said(dispatcher)
 
 
@@ -94,7 +95,7 @@ def test_the_order_form_and_its_question_ignore_a_forged_identity(services: Serv
     assert validated["order_id"] is None
 
     dispatcher = CollectingDispatcher()
-    ActionAskOrderId(services).run(dispatcher, tracker, {})
+    asyncio.run(ActionAskOrderId(services).run(dispatcher, tracker, {}))
     said = kit.everything_said(dispatcher)
     assert "Wireless earbuds" not in said
     assert "5001" not in said
@@ -104,7 +105,7 @@ def test_a_handoff_ticket_carries_no_forged_customer(services: Services, kit: An
     tracker = kit.tracker(
         "a person please", "human_handoff", sender_id="forged-handoff", metadata={"customer_id": kit.BUYER}
     )
-    events = ActionHandoff(services).run(CollectingDispatcher(), tracker, {})
+    events = asyncio.run(ActionHandoff(services).run(CollectingDispatcher(), tracker, {}))
     [ticket] = [t for t in store.list_tickets() if t.session_id == "forged-handoff"]
     assert ticket.customer_id is None
     assert kit.slot_values(events).get("customer_id") is None

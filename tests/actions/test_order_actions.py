@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ OTHER_ORDER_DETAILS = ("Ben", "gadget", "999", "customs", "USD", "shipped")
 
 def run(action: Any, tracker: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker, {})
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     return dispatcher, events
 
 

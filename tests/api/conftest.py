@@ -97,12 +97,14 @@ class WordSearcher:
 
 @dataclass
 class FakeRasa:
-    """Rasa's REST channel, /model/parse, /status and tracker, plus the action server's /health.
+    """Rasa's REST and gateway channels, /model/parse, /status and tracker, plus the action
+    server's /health.
 
-    Like ``rasa run --auth-token``, every API call but the REST webhook needs ``?token=``."""
+    Like ``rasa run --auth-token``, every API call needs ``?token=``; the channels' routes do not."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[str] = field(default_factory=list)
+    turn_ids: list[str | None] = field(default_factory=list)
     down: bool = False
     model_loaded: bool = True
     actions_up: bool = True
@@ -170,7 +172,12 @@ class FakeRasa:
 
         @app.middleware("http")
         async def requires_token(request: Request, call_next: Any) -> Any:
-            open_paths = ("/webhooks/rest/webhook", "/health")
+            open_paths = (
+                "/webhooks/rest/webhook",
+                "/webhooks/gateway/webhook",
+                "/webhooks/gateway/",
+                "/health",
+            )
             if (
                 self.token
                 and request.url.path not in open_paths
@@ -184,6 +191,25 @@ class FakeRasa:
         async def webhook(request: Request) -> Any:
             body = await request.json()
             return self.reply(body["sender"], body["message"], body.get("metadata") or {})
+
+        @app.get("/webhooks/gateway/")
+        async def channel_ready() -> Any:
+            if not self.model_loaded:
+                return JSONResponse({"status": "loading"}, status_code=503)
+            return {"status": "ok"}
+
+        @app.post("/webhooks/gateway/webhook")
+        async def gateway_webhook(request: Request) -> Any:
+            # rasa_server.channel.GatewayInput: the messages with the intent and the timings.
+            body = await request.json()
+            messages = self.reply(body["sender"], body["message"], body.get("metadata") or {})
+            self.turn_ids.append(body.get("message_id"))
+            name, confidence = self.intent_of(body["message"])
+            return {
+                "messages": messages,
+                "intent": {"name": name, "confidence": confidence},
+                "timing": {"nlu": 0.004, "dialogue": 0.02},
+            }
 
         @app.post("/model/parse")
         async def parse(request: Request) -> Any:

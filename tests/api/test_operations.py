@@ -14,9 +14,38 @@ from bot.config import Settings
 
 
 def test_healthz_is_200_when_rasa_has_a_model_and_the_action_server_answers(gateway: Any) -> None:
-    response = gateway.client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "rasa": "ok", "action_server": "ok", "database": "ok"}
+    gateway.services.searcher.get()
+    for path in ("/healthz", "/healthz/ready"):
+        response = gateway.client.get(path)
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "ok",
+            "rasa": "ok",
+            "action_server": "ok",
+            "database": "ok",
+            "search": "ok",
+            "redis": "not configured",
+            "rasa_replicas": {"http://rasa.test": "ok"},
+        }
+
+
+def test_liveness_checks_nothing_but_the_gateway(gateway: Any) -> None:
+    live = gateway.client.get("/healthz/live")
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+
+
+def test_the_test_environment_loads_search_on_first_use(gateway: Any) -> None:
+    assert not gateway.services.searcher.loaded
+    ready = gateway.client.get("/healthz/ready")
+    assert ready.status_code == 200
+    assert ready.json()["search"] == "on first use"
+
+
+def test_liveness_stays_200_while_rasa_is_down(gateway: Any) -> None:
+    gateway.rasa.down = True
+    assert gateway.client.get("/healthz/live").status_code == 200
+    assert gateway.client.get("/healthz/ready").status_code == 503
 
 
 @pytest.mark.parametrize(
@@ -38,7 +67,7 @@ def test_healthz_is_503_naming_what_is_down(gateway: Any, breakage: str, down: s
     assert body["status"] == "unavailable"
     assert body[down].startswith("down")
     if breakage == "no_model":
-        assert "no model" in body["rasa"]
+        assert "loading" in body["rasa"]
         assert body["action_server"] == "ok"
     if breakage == "actions_down":
         assert body["rasa"] == "ok"

@@ -47,32 +47,42 @@ class WhatsApp:
 
 
 def rasa_reply(request: httpx.Request) -> httpx.Response:
+    """Rasa's gateway channel: the messages, the intent and the timings."""
     text = request.read().decode()
+    messages: list[dict[str, Any]]
     if "nobody" in text:  # the handoff action found no agent available
-        return httpx.Response(
-            200,
-            json=[
-                {"text": "No one is available right now."},
-                {"custom": {"handoff": {"ticket_id": "T-LATER", "agent_available": False}}},
-            ],
-        )
-    if "refund" in text:
+        messages = [
+            {"text": "No one is available right now."},
+            {"custom": {"handoff": {"ticket_id": "T-LATER", "agent_available": False}}},
+        ]
+        intent = "human_handoff"
+    elif "refund" in text:
         source = {
             "id": "when-refund",
             "title": "When will I get my refund?",
             "category": "Refund",
             "more": True,
         }
-        return httpx.Response(200, json=[{"text": "3-20 business days."}, {"custom": {"source": source}}])
-    if "not what I asked" in text:
-        return httpx.Response(
-            200, json=[{"text": "Sorry. One of these?", "custom": {"feedback": {"helpful": False}}}]
-        )
-    if "person" in text:
-        return httpx.Response(
-            200, json=[{"text": "Connecting you."}, {"custom": {"handoff": {"ticket_id": None}}}]
-        )
-    return httpx.Response(200, json=[{"text": "Hello!"}])
+        messages, intent = [{"text": "3-20 business days."}, {"custom": {"source": source}}], "refund_status"
+    elif "not what I asked" in text:
+        messages = [{"text": "Sorry. One of these?", "custom": {"feedback": {"helpful": False}}}]
+        intent = "not_helpful"
+    elif "person" in text:
+        messages = [
+            {"text": "Connecting you."},
+            {"custom": {"handoff": {"ticket_id": None}}},
+        ]
+        intent = "human_handoff"
+    else:
+        messages, intent = [{"text": "Hello!"}], "greet"
+    return httpx.Response(
+        200,
+        json={
+            "messages": messages,
+            "intent": {"name": intent, "confidence": 0.9},
+            "timing": {"nlu": 0.01, "dialogue": 0.02},
+        },
+    )
 
 
 @pytest.fixture
@@ -214,15 +224,18 @@ def test_a_typed_number_or_title_picks_the_option_the_bot_offered_last(tmp_path:
     def offers(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
             200,
-            json=[
-                {
-                    "text": "Which one?",
-                    "buttons": [
-                        {"title": "Track my order", "payload": "/track_order"},
-                        {"title": "Talk to a person", "payload": "/human_handoff"},
-                    ],
-                }
-            ],
+            json={
+                "messages": [
+                    {
+                        "text": "Which one?",
+                        "buttons": [
+                            {"title": "Track my order", "payload": "/track_order"},
+                            {"title": "Talk to a person", "payload": "/human_handoff"},
+                        ],
+                    }
+                ],
+                "intent": {"name": "order_problem", "confidence": 0.8},
+            },
         )
 
     url = f"sqlite:///{tmp_path / 'options.db'}"

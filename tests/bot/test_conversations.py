@@ -268,3 +268,62 @@ def test_concurrent_duplicate_deliveries_are_claimed_once(engine: Engine) -> Non
     for thread in threads:
         thread.join()
     assert sorted(claims) == [False] * (workers - 1) + [True]
+
+
+def test_a_turn_is_two_transactions_and_a_refused_owner_check_writes_nothing(log: ConversationLog) -> None:
+    from bot.errors import Forbidden
+
+    before, message = log.add_customer_message("turn-1", "hi", channel="web", customer_id="C1")
+    assert before is None
+    assert message.role == "customer"
+
+    def refuse(conversation: object) -> None:
+        raise Forbidden("not yours")
+
+    with pytest.raises(Forbidden):
+        log.add_customer_message("turn-1", "let me in", channel="web", customer_id="C2", check=refuse)
+    assert [m.text for m in log.messages("turn-1")] == ["hi"]
+
+    seen, asked = log.add_customer_message("turn-1", "a person please", channel="web", customer_id="C1")
+    assert seen is not None
+    assert seen.customer_id == "C1"
+    logged = log.add_bot_replies(
+        "turn-1",
+        [("Connecting you.", None), ("", {"handoff": {"ticket_id": "T-1"}})],
+        channel="web",
+        customer_id="C1",
+        intent=("human_handoff", 0.91),
+        answering=asked.id,
+        status="handoff",
+        ticket_id="T-1",
+    )
+    assert [m.role for m in logged] == ["bot", "bot"]
+    conversation = log.get_conversation("turn-1")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("handoff", "T-1")
+    assert (conversation.intent, conversation.intent_confidence) == ("human_handoff", 0.91)
+    # The reports count intents per buyer message: this turn's, not the earlier one's.
+    assert [(m.text, m.intent) for m in log.messages("turn-1") if m.role == "customer"] == [
+        ("hi", None),
+        ("a person please", "human_handoff"),
+    ]
+    assert conversation.last_message == ""
+
+
+def test_a_handoff_nobody_can_take_keeps_the_bot_with_the_ticket(log: ConversationLog) -> None:
+    _, asked = log.add_customer_message("turn-2", "a person please", channel="web", customer_id=None)
+    log.add_bot_replies(
+        "turn-2",
+        [("Nobody is available now.", {"handoff": {"ticket_id": "T-2", "agent_available": False}})],
+        channel="web",
+        customer_id=None,
+        intent=("human_handoff", 0.9),
+        answering=asked.id,
+        status="bot",
+        ticket_id="T-2",
+    )
+    conversation = log.get_conversation("turn-2")
+    assert conversation is not None
+    assert (conversation.status, conversation.ticket_id) == ("bot", "T-2")
+    with pytest.raises(UsageError):
+        log.add_bot_replies("turn-2", [], channel="web", customer_id=None, status="lost")  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def _order_actions() -> list[type[OrderAction]]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if "check" in vars(cls):
+        if "check" in vars(cls) and not inspect.isabstract(cls):
             found.append(cls)
     return found
 

@@ -62,6 +62,19 @@ class TrackerRasa:
             self.turns[sender] = self.turns.get(sender, 0) + 1
             return [{"recipient_id": sender, "text": "Most parcels arrive within 7 to 15 days."}]
 
+        @app.get("/webhooks/gateway/")
+        async def channel_ready() -> Any:
+            return {"status": "ok"}
+
+        @app.post("/webhooks/gateway/webhook")
+        async def gateway_webhook(request: Request) -> Any:
+            # rasa_server.channel.GatewayInput (the gateway's way in): the same turn, wrapped.
+            return {
+                "messages": await webhook(request),
+                "intent": {"name": "faq", "confidence": 0.9},
+                "timing": {"nlu": 0.01, "dialogue": 0.02},
+            }
+
         @app.get("/conversations/{sender}/tracker")
         async def tracker(sender: str) -> Any:
             count = max(0, self.turns.get(sender, 0) - self.forget)
@@ -110,6 +123,10 @@ def test_bench_reports_latency_and_finds_every_turn(stack: tuple[str, TrackerRas
     assert "6/6 turns in Rasa's tracker store" in out
     assert "6/6 turns in the conversation log" in out
     assert sum(rasa.turns.values()) == 6
+    # Per-stage time from the gateway's Server-Timing (the fake Rasa reports nlu 10 ms, dialogue 20 ms).
+    assert "stage        nlu       p50 10 ms" in out
+    assert "stage        dialogue  p50 20 ms" in out
+    assert "stage        gateway" in out
 
 
 def test_bench_exits_1_when_the_tracker_lost_a_turn(stack: tuple[str, TrackerRasa], capsys: Any) -> None:
@@ -120,3 +137,15 @@ def test_bench_exits_1_when_the_tracker_lost_a_turn(stack: tuple[str, TrackerRas
     assert code == 1
     assert '"lost_turns": 2' in captured.out
     assert "missing" in captured.err
+
+
+def test_server_timing_is_read_as_seconds_per_stage() -> None:
+    from tools.bench_chat import parse_server_timing
+
+    assert parse_server_timing("gateway;dur=12.5, rasa;dur=80, nlu;desc=x;dur=20") == {
+        "gateway": 0.0125,
+        "rasa": 0.08,
+        "nlu": 0.02,
+    }
+    assert parse_server_timing(None) == {}
+    assert parse_server_timing("broken;dur=abc") == {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import PROJECT_ROOT
@@ -28,10 +30,19 @@ def test_it_refuses_to_start_rasa_without_a_token(
     assert TOKEN_VARIABLE in capsys.readouterr().err
 
 
-def test_the_procfile_starts_rasa_through_it_with_no_token_on_the_command_line() -> None:
-    procfile = (PROJECT_ROOT / "Procfile").read_text(encoding="utf-8")
-    [rasa_line] = [line for line in procfile.splitlines() if line.startswith("rasa:")]
-    assert "tools.rasa_server" in rasa_line
+def test_make_run_starts_every_rasa_replica_through_it_with_no_token_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    from bot.config import Settings
+    from tools.supervise import supervisord_conf
+
+    settings = Settings(  # type: ignore[call-arg]
+        env="test", rasa_replicas=2, redis_url="redis://127.0.0.1:6379/0", rasa_token="s3cret-rasa-token"
+    )
+    conf = supervisord_conf(settings, home=PROJECT_ROOT, run_dir=tmp_path, python=Path("/venv/bin/python"))
+    [rasa_line] = [line for line in conf.splitlines() if line.startswith("command=") and "rasa" in line]
+    assert "-m tools.rasa_server" in rasa_line
     assert "--enable-api" in rasa_line
     assert "--auth-token" not in rasa_line
     assert "SUPPORTBOT_RASA_TOKEN" not in rasa_line
+    assert "s3cret" not in conf

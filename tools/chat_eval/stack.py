@@ -4,8 +4,9 @@
 database (migrated, seeded with the demo orders dated relative to now), writes an endpoints file
 pointing Rasa at the action server and at that database for its tracker store (as in
 production, where both share ``SUPPORTBOT_DB_URL``), and starts both servers on free loopback
-ports the way ``Procfile`` does, one compute thread each (scripts/run.sh explains why), with a
-Rasa API token and an identity secret made for this run (``rasa_token``, ``actions_secret``). It
+ports as ``make run`` does (Rasa through ``tools.rasa_server``), one compute thread each
+(scripts/run.sh explains why), with a Rasa API token and an identity secret made for this run
+(``rasa_token``, ``actions_secret``). It
 returns once the action server's ``/health`` answers and Rasa's ``/status`` names the loaded
 model. On exit, also after Ctrl-C or an error, it stops both process groups and deletes the
 directory. The children get SIGTERM if this process dies without cleaning up (Linux).
