@@ -82,3 +82,20 @@ class ActionAskOrderProblem(SupportAction):
     ) -> list[EventType]:
         reply = self.services.desk().order_problem(ask_of(tracker))
         return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
+
+
+class ActionOrderNumberMissing(SupportAction):
+    """``inform_order_id`` without a number: a follow-up the classifier took for one ("and in
+    Spain, what number?") is answered in the topic; otherwise the order number is asked for."""
+
+    def name(self) -> str:
+        return "action_order_number_missing"
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reply = self.services.desk().without_order_number(ask_of(tracker))
+        if reply is not None:
+            return [*utter_reply(dispatcher, reply), *identity_events(tracker, self.services)]
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return identity_events(tracker, self.services)

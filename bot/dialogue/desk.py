@@ -308,6 +308,15 @@ class HelpDesk:
         reply = self.answer(replace(ask, topic=None))
         return reply if reply.answered else None
 
+    def without_order_number(self, ask: Ask) -> Reply | None:
+        """The classifier heard an order number that was not there ("I'm in America, what
+        number?" after a question about a parcel marked delivered): a message that clearly
+        continues the topic is answered in it; None: the buyer means to give a number, ask for it."""
+        text = ask.text.strip()
+        if not text or ask.topic is None or read(text, ask.topic).rule not in STRONG_RULES:
+            return None
+        return self.answer(replace(ask, intent=ask.topic.intent, confident=False))
+
     def _which_one(self, pair: tuple[str, str], topic: Topic) -> Reply:
         options = tuple(Option(INTENT_LABELS[intent], intent_payload(intent)) for intent in pair)
         return Reply(

@@ -13,6 +13,7 @@ from actions.dialogue import (
     ActionAskOrderProblem,
     ActionFallback,
     ActionNotHelpful,
+    ActionOrderNumberMissing,
     ActionOutOfScope,
     ActionShowMore,
 )
@@ -95,6 +96,26 @@ def test_out_of_scope_with_a_topic_but_no_cue_stays_out_of_scope(services: Servi
     dispatcher, _ = run(ActionOutOfScope(services), tracker)
 
     assert [m["text"] for m in dispatcher.messages] == [replies.OUT_OF_SCOPE]
+
+
+def test_a_follow_up_taken_for_an_order_number_is_answered_in_the_topic(services: Services, kit: Any) -> None:
+    tracker = kit.tracker("and with PayPal, what number?", "inform_order_id", slots={"topic": REFUND_TOPIC})
+
+    dispatcher, _ = run(ActionOrderNumberMissing(services), tracker)
+
+    [message] = dispatcher.messages
+    assert message["custom"]["source"]["id"] == "when-will-i-get-my-refund"
+
+
+@pytest.mark.parametrize("topic", [None, REFUND_TOPIC])
+def test_an_order_number_announced_but_not_given_is_asked_for(
+    services: Services, kit: Any, topic: Any
+) -> None:
+    tracker = kit.tracker("I have the order number here", "inform_order_id", slots={"topic": topic})
+
+    dispatcher, _ = run(ActionOrderNumberMissing(services), tracker)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_order_id"]
 
 
 def test_more_continues_the_article_and_counts_the_bubble(store: Any, kit: Any) -> None:
