@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     http_timeout: float = Field(10.0, description="Seconds for every outbound HTTP call.")
 
     articles_path: Path = Path("data/faq/articles.yaml")
+    # Buyer questions with the help-center text that answers them: the FAQ encoder trains on them
+    # and search remembers them (see docs/search.md).
+    paraphrases_path: Path = Path("data/faq/paraphrases.yaml")
     models_dir: Path = Path("models")
 
     widget_secret: str | None = None
@@ -75,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def articles_file(self) -> Path:
         return self.resolve(self.articles_path)
+
+    @property
+    def paraphrases_file(self) -> Path:
+        return self.resolve(self.paraphrases_path)
 
     @property
     def models_path(self) -> Path:

@@ -48,9 +48,9 @@ PAIR_FORMAT = 1
 class EncoderConfig:
     """Hyper-parameters; every one is part of the stamp. Chosen in docs/search.md."""
 
-    epochs: float = 1.0
+    epochs: float = 2.0
     batch_size: int = 32
-    learning_rate: float = 5e-5
+    learning_rate: float = 1e-4
     warmup_ratio: float = 0.1
     # Questions and title chunks are short; 64 word pieces keep a step affordable on two CPU cores.
     max_seq_length: int = 64

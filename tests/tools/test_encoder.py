@@ -99,14 +99,16 @@ def test_training_is_stamped_skipped_when_current_and_redone_when_inputs_change(
 
     stamp = encoder.build_encoder(project, config=TWO_STEPS)
 
-    assert stamp is not None and stamp["steps"] == 2
+    assert stamp is not None
+    assert stamp["steps"] == 2
     assert encoder.encoder_is_current(project, TWO_STEPS)
     on_disk = json.loads((encoder_dir(project) / ENCODER_STAMP).read_text())
     assert on_disk["fingerprint"] == encoder.fingerprint(project, TWO_STEPS) == encoder_fingerprint(project)
     assert encoder.build_encoder(project, config=TWO_STEPS) is None
 
     meta = build_index(project)
-    assert meta["encoder"] == on_disk["fingerprint"] and index_status(project) == "ok"
+    assert meta["encoder"] == on_disk["fingerprint"]
+    assert index_status(project) == "ok"
 
     paraphrases = project.home / "data" / "faq" / "paraphrases.yaml"
     paraphrases.write_text(
@@ -114,7 +116,8 @@ def test_training_is_stamped_skipped_when_current_and_redone_when_inputs_change(
     )
     assert not encoder.encoder_is_current(project, TWO_STEPS)
     retrained = encoder.build_encoder(project, config=TWO_STEPS)
-    assert retrained is not None and retrained["fingerprint"] != on_disk["fingerprint"]
+    assert retrained is not None
+    assert retrained["fingerprint"] != on_disk["fingerprint"]
     # the index embedded with the old encoder no longer matches it
     assert index_status(project) == "stale"
 

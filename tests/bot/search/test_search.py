@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from bot.errors import SupportbotError, UsageError
-from bot.search import index_dir, index_status, load_searcher
+from bot.search import QUESTION, index_dir, index_status, load_searcher
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,22 @@ def test_results_are_scored_best_first_with_the_contract_fields(searcher) -> Non
     assert len(scores) == 5
     first = response.to_dict()["results"][0]
     assert set(first) == {"id", "title", "answer", "category", "sources", "score"}
+
+
+def test_confidence_follows_the_relevance_of_the_best_result(searcher) -> None:
+    response = searcher.search("my refund has not arrived on my card", k=3)
+    best = response.results[0]
+
+    assert 0.0 < best.relevance <= 1.0
+    assert response.confident == (best.relevance >= searcher.threshold)
+
+
+def test_the_training_questions_are_remembered_for_their_article(searcher) -> None:
+    remembered = {c.text for c in searcher.chunks if c.kind == QUESTION}
+
+    assert "cofee cup eror" in remembered
+    top = searcher.search("cofee cup eror", k=1).results[0]
+    assert top.article.id == "what-should-i-do-if-coffee-cup-error-occurs-when-placing-order"
 
 
 def test_out_of_scope_questions_are_not_confident(searcher) -> None:
@@ -70,6 +86,17 @@ def test_stale_index_is_rebuilt_when_the_corpus_changes(scratch_settings) -> Non
     with pytest.raises(SupportbotError, match="supportbot index"):
         load_searcher(scratch_settings, rebuild=False)
     load_searcher(scratch_settings).search("refund")
+    assert index_status(scratch_settings) == "ok"
+
+
+def test_the_index_is_stale_when_the_training_questions_change(scratch_settings) -> None:
+    meta = index_dir(scratch_settings) / "meta.json"
+    data = json.loads(meta.read_text())
+    data["questions_hash"] = "0" * 64
+    meta.write_text(json.dumps(data))
+
+    assert index_status(scratch_settings) == "stale"
+    load_searcher(scratch_settings)
     assert index_status(scratch_settings) == "ok"
 
 
