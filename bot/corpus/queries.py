@@ -37,11 +37,13 @@ class QuerySet:
 
 
 def _holding_rank(article: Article, wanted: str) -> int:
-    """0 when the text is the article's title or an alias, 1 when it is inside one, 2 for the body."""
+    """0 when the text is the article's title or an alias, 1 when it is inside one or is a section
+    heading, 2 for the body."""
     heads = [normalise_source_text(part) for part in (article.title, *article.aliases)]
     if wanted in heads:
         return 0
-    if any(wanted in head for head in heads):
+    headings = [normalise_source_text(s.heading) for s in article.sections if s.heading]
+    if wanted in headings or any(f" {wanted} " in f" {head} " for head in heads):
         return 1
     return 2
 

@@ -49,7 +49,7 @@ def test_confidence_follows_the_relevance_of_the_best_result(searcher) -> None:
 
 
 def test_the_training_questions_are_remembered_for_their_article(searcher) -> None:
-    remembered = {c.text for c in searcher.chunks if c.kind == QUESTION}
+    remembered = {e.text for e in searcher.entries if e.kind == QUESTION}
 
     assert "cofee cup eror" in remembered
     top = searcher.search("cofee cup eror", k=1).results[0]
