@@ -29,18 +29,24 @@ articles:
     title: How do I track my package?
     category: Awaiting Order Arrival
     sources: [a.txt]
-    answer: Visit My Orders, find the order and click Track Order.
+    sections:
+      - blocks:
+          - paragraph: Visit My Orders, find the order and click Track Order.
   - id: refund-time
     title: When will I get my refund?
-    aliases: [How long does a refund take?]
+    aliases: ["How long does a refund take?"]
     category: Refund
     sources: [a.txt]
-    answer: It usually takes 3-20 business days, varying with different banks.
+    sections:
+      - blocks:
+          - paragraph: It usually takes 3-20 business days, varying with different banks.
   - id: arn
     title: What is ARN?
     category: Refund
     sources: [a.txt]
-    answer: Acquirer Reference Number (ARN) is the tracking information for your bank to locate the refund.
+    sections:
+      - blocks:
+          - paragraph: Acquirer Reference Number (ARN) is the tracking information for your bank to locate the refund.
 """
 
 PARAPHRASES_YAML = """\
