@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.services import Services, default_services
 from bot.assist import Searcher
 from bot.assistant import replies
+from bot.identity import verified_turn_customer
 from bot.schemas.conversations import CHANNELS, Channel
 
 log = logging.getLogger(__name__)
@@ -27,17 +28,19 @@ _WHOLE_ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,63}")
 _ORDER_NUMBER_IN_TEXT = re.compile(r"(?<![\w$€£.,])#?(\d{4,20})(?![\w.,]\d)")
 
 
-def verified_customer_id(tracker: Tracker) -> str | None:
+def verified_customer_id(tracker: Tracker, services: Services) -> str | None:
     """The customer id the gateway verified, from the latest message's metadata, or None.
 
-    The only source of identity: never a slot a message could fill, never the buyer's text.
+    The only source of identity: never a slot a message could fill, never the buyer's text, and
+    only with the gateway's fresh signature for this conversation (``SUPPORTBOT_ACTIONS_SECRET``),
+    since anyone on the machine can post a message with made-up metadata to Rasa's REST webhook
+    or a forged tracker to the action server.
     """
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    value = metadata.get("customer_id") if isinstance(metadata, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    text = str(value).strip()
-    return text or None
+    metadata = (tracker.latest_message or {}).get("metadata")
+    secret = services.settings.actions_secret
+    if not secret and isinstance(metadata, dict) and metadata.get("customer_id"):
+        log.error("SUPPORTBOT_ACTIONS_SECRET is not set: every buyer is treated as anonymous")
+    return verified_turn_customer(secret, metadata, sender_id=tracker.sender_id, now=services.now())
 
 
 def channel_of(tracker: Tracker) -> Channel:
@@ -46,9 +49,9 @@ def channel_of(tracker: Tracker) -> Channel:
     return channel if channel in CHANNELS else "web"
 
 
-def identity_events(tracker: Tracker) -> list[EventType]:
+def identity_events(tracker: Tracker, services: Services) -> list[EventType]:
     """Keep the customer_id slot equal to the verified id (for agents and analytics)."""
-    customer_id = verified_customer_id(tracker)
+    customer_id = verified_customer_id(tracker, services)
     if tracker.get_slot("customer_id") == customer_id:
         return []
     return [SlotSet("customer_id", customer_id)]

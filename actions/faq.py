@@ -23,4 +23,4 @@ class ActionAnswerFaq(SupportAction):
             utter_no_article(dispatcher)
         else:
             answer_from_articles(dispatcher, self.services.searcher(), query)
-        return identity_events(tracker)
+        return identity_events(tracker, self.services)

@@ -1,4 +1,10 @@
-"""Handing the conversation to a person: a ticket with the transcript, for the agent console."""
+"""Handing the conversation to a person: a ticket with the transcript, for the agent console.
+
+When no person can answer now (outside opening hours, or nobody at the console; see
+``bot.availability``) the ticket is still opened for later, the buyer is told so and given the
+customer-care channels of the help center, and the conversation stays with the bot
+(``agent_available: false`` in the payload, which ``bot.chat`` reads).
+"""
 
 from __future__ import annotations
 
@@ -68,7 +74,7 @@ class ActionHandoff(SupportAction):
             ticket = self.services.store().create_ticket(
                 session_id=tracker.sender_id,
                 channel=channel_of(tracker),
-                customer_id=verified_customer_id(tracker),
+                customer_id=verified_customer_id(tracker, self.services),
                 reason=handoff_reason(tracker),
                 transcript=transcript(tracker),
             )
@@ -76,9 +82,17 @@ class ActionHandoff(SupportAction):
             # The buyer must learn that no one was called, not just that something failed.
             log.exception("no handoff ticket for conversation %s", tracker.sender_id)
             dispatcher.utter_message(text=replies.HANDOFF_FAILED)
-            return identity_events(tracker)
+            return identity_events(tracker, self.services)
+        availability = self.services.agent_availability()
+        if availability is None or availability.available:
+            dispatcher.utter_message(
+                text=replies.handoff_text(ticket.ticket_id),
+                json_message=replies.handoff_payload(ticket.ticket_id, agent_available=True),
+            )
+            return identity_events(tracker, self.services)
+        contact = replies.contact_article(self.services.articles())
         dispatcher.utter_message(
-            text=replies.handoff_text(ticket.ticket_id),
-            json_message={"handoff": {"ticket_id": ticket.ticket_id}},
+            text=replies.handoff_unavailable_text(ticket.ticket_id, availability, contact),
+            json_message=replies.handoff_payload(ticket.ticket_id, agent_available=False),
         )
-        return identity_events(tracker)
+        return identity_events(tracker, self.services)

@@ -48,7 +48,11 @@ class OrderAction(SupportAction):
     those questions is what the help center answers for a buyer who is not signed in.
     """
 
-    check: OrderCheck
+    @property
+    @abstractmethod
+    def check(self) -> OrderCheck:
+        """The check this action runs (a class attribute of each concrete action). Abstract, so
+        rasa-sdk, which registers every concrete Action subclass, skips the intermediate classes."""
 
     def name(self) -> str:
         return ACTION_FOR_CHECK[self.check]
@@ -56,8 +60,8 @@ class OrderAction(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events = identity_events(tracker)
-        customer_id = verified_customer_id(tracker)
+        events = identity_events(tracker, self.services)
+        customer_id = verified_customer_id(tracker, self.services)
         if customer_id is None:
             dispatcher.utter_message(text=replies.SIGN_IN_ARTICLES)
             question = last_question(tracker, intents_for(self.check)) or replies.CHECK_QUESTIONS[self.check]
@@ -131,7 +135,7 @@ class ActionAskOrderId(SupportAction):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        customer_id = verified_customer_id(tracker)
+        customer_id = verified_customer_id(tracker, self.services)
         if customer_id is None:
             dispatcher.utter_message(text=replies.ASK_ORDER_ID)
             return []
@@ -178,7 +182,7 @@ class ValidateOrderForm(FormValidationAction):
     def validate_order_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        customer_id = verified_customer_id(tracker)
+        customer_id = verified_customer_id(tracker, self.services)
         if customer_id is None:
             # Ending the form runs the pending check, which asks an anonymous buyer to sign in
             # and answers from the articles.

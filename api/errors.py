@@ -17,6 +17,7 @@ from bot.errors import (
     InvalidField,
     NotFound,
     SupportbotError,
+    Unauthenticated,
     Unavailable,
     UsageError,
 )
@@ -57,6 +58,7 @@ STATUSES: tuple[tuple[type[SupportbotError], int], ...] = (
     (NotFound, 404),
     (InvalidField, 422),
     (UsageError, 422),
+    (Unauthenticated, 401),
     (Forbidden, 403),
     (DeliveryFailed, 502),
     (Unavailable, 503),

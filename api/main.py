@@ -11,18 +11,40 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.deps import Services, build_services
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.middleware import BodyLimitMiddleware
-from api.routes import admin, agent, assist, chat, faq, health, metrics, orders, pages, webhooks
-from api.routes.pages import STATIC_DIR
-from api.security import CUSTOMER_HASH_HEADER, CUSTOMER_ID_HEADER
+from api.middleware import (
+    BodyLimitMiddleware,
+    RequestGuardMiddleware,
+    ScopedCORSMiddleware,
+    SecurityHeadersMiddleware,
+)
+from api.routes import (
+    admin,
+    agent,
+    agents,
+    assist,
+    chat,
+    faq,
+    health,
+    knowledge,
+    metrics,
+    orders,
+    pages,
+    reports,
+    review,
+    webhooks,
+)
+from api.routes.pages import NO_CACHE, STATIC_DIR
+from api.security import IDENTITY_HEADERS
 from api.telemetry import Metrics, MetricsMiddleware
 from bot.config import Settings, get_settings
 from bot.orders.store import OrderStore
@@ -31,6 +53,7 @@ from bot.schemas.base import utc_now
 logger = logging.getLogger(__name__)
 
 WARM_UP_WAIT_SECONDS = 20.0
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 
 
 def prepare_database(settings: Settings, store: OrderStore) -> None:
@@ -79,28 +102,73 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         finally:
             await built.aclose()
 
+    documented = settings.env != "production"
     app = FastAPI(
         title="supportbot gateway",
         version="1.0",
         description="Chat widget, WhatsApp webhooks, agent console and assist, admin sync. See docs/api.md.",
         lifespan=lifespan,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN; ours are served below.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if documented else None,
     )
     install_error_handlers(app)
-    for module in (chat, faq, orders, admin, assist, agent, webhooks, health, metrics, pages):
+    for module in (
+        chat,
+        faq,
+        orders,
+        admin,
+        assist,
+        agent,
+        agents,
+        reports,
+        review,
+        knowledge,
+        webhooks,
+        health,
+        metrics,
+        pages,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if documented:
+        _serve_api_docs(app)
 
-    # The widget may be embedded on the shop's own domain: its calls are cross-origin, carry no
-    # cookies and prove identity with the HMAC. Authorization is not an allowed header, so the
-    # admin API cannot be called from another origin's page.
+    # The widget may be embedded on the shop's own domain: its calls to the chat API are
+    # cross-origin, carry no cookies and prove identity with the shop's hash or token. No other
+    # path answers cross-origin requests: not the demo sign-in, not the admin or agent API.
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", CUSTOMER_ID_HEADER, CUSTOMER_HASH_HEADER],
-        max_age=600,
+        ScopedCORSMiddleware,
+        prefix="/v1/chat",
+        allow_headers=["Content-Type", *IDENTITY_HEADERS],
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    # Added last, so it is outermost: 413s and CORS preflights are counted too.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A whole help-center page (the largest raw page is ~70 kB; JSON escaping adds to it).
+        larger={"/v1/knowledge/import": MAX_PAGE_BYTES},
+    )
+    app.add_middleware(RequestGuardMiddleware)
+    # Redirects (/static -> /static/) and the Twilio signature URL are built from the Host
+    # header, so only our own names are answered.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts, www_redirect=False)
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts=(settings.public_url or "").lower().startswith("https://")
+    )
+    # Added last, so it is outermost: 400s, 413s and CORS preflights are counted too.
     app.add_middleware(MetricsMiddleware, metrics=app_metrics)
     return app
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the assets the fastapi-offline package ships (no CDN), started by
+    a script of ours, so the page keeps the CSP without inline script."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).resolve().parent / "static"
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html", headers=NO_CACHE)

@@ -48,3 +48,39 @@ class RateLimiter:
     def _forget_idle(self, now: float) -> None:
         for key in [key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.period]:
             del self._hits[key]
+
+
+class FailureThrottle:
+    """Counts failures (wrong sign-ins) per key and blocks a key that failed ``limit`` times within
+    ``period`` seconds, until the oldest failure ages out. Successful attempts cost nothing, so a
+    team signing in from one office address is never blocked by its own good sign-ins."""
+
+    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, *keys: str) -> int | None:
+        """Seconds until every key may try again, or None when none is blocked."""
+        now = self._clock()
+        longest = 0.0
+        with self._lock:
+            for key in keys:
+                failures = self._failures.get(key)
+                if not failures:
+                    continue
+                while failures and failures[0] <= now - self.period:
+                    failures.popleft()
+                if len(failures) >= self.limit:
+                    longest = max(longest, failures[0] + self.period - now)
+        return math.ceil(longest) or 1 if longest > 0 else None
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._failures) > 10_000:  # forget idle keys rather than grow without bound
+                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.period}
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(now)

@@ -22,12 +22,14 @@ AREAS = (
     "bot.search.cli",
     "bot.orders.cli",
     "bot.policy.cli",
+    "bot.agents.cli",
     "tools.train",
     "tools.nlu_eval",
     "tools.search_eval",
     "tools.bench_chat",
     "tools.serve",
     "tools.chat_eval.cli",
+    "tools.review",
 )
 
 # Command groups several areas add to (`supportbot eval retrieval`, `supportbot eval nlu`, ...).
@@ -36,6 +38,7 @@ GROUPS = {
     "orders": "Manage the order store.",
     "eval": "Measure quality (retrieval, NLU, answers, dialogs).",
     "bench": "Measure speed (search, chat).",
+    "agents": "Manage the support team's console accounts.",
 }
 
 

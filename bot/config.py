@@ -6,16 +6,38 @@ start. ``make run`` generates random per-session secrets when none are set (see 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field, validator
 
+if TYPE_CHECKING:
+    from bot.availability import SupportHours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "admin", "test"}
+# The names a browser on this machine uses for it; always allowed as Host headers. (Starlette's
+# host check cannot parse an IPv6 literal such as [::1], so none is listed.)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+DEMO_MODES = ("auto", "on", "off")
+
+
+def is_loopback(host: str) -> bool:
+    """True for names and addresses that only this machine can reach (not ``0.0.0.0`` or ``::``)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -38,7 +60,17 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
 
     widget_secret: str | None = None
+    widget_token_max_seconds: int = Field(
+        86_400, ge=60, le=30 * 86_400, description="Longest lifetime (exp - iat) a widget token may have."
+    )
     admin_token: str | None = None
+    # Shared by the gateway (signs the verified customer of each turn) and the action server
+    # (acts only on a valid signature); see bot/identity.py.
+    actions_secret: str | None = None
+    # Rasa's HTTP API token (`rasa run --auth-token`); the REST channel webhook does not need it.
+    rasa_token: str | None = None
+    demo: str = Field("auto", description="auto | on | off: the demo sign-in (/demo/*)")
+    allowed_hosts: str = Field("", description="Comma-separated Host names the gateway answers to.")
     twilio_auth_token: str | None = Field(default=None, env="TWILIO_AUTH_TOKEN")
     twilio_account_sid: str | None = Field(default=None, env="TWILIO_ACCOUNT_SID")
     twilio_api_url: str = Field("https://api.twilio.com", env="TWILIO_API_URL")
@@ -51,6 +83,20 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     max_body_bytes: int = 64 * 1024
 
+    # Agents and the console (docs/operations.md).
+    support_hours: str = Field(
+        "always", description="When people answer handoffs, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'."
+    )
+    support_timezone: str = Field("UTC", description="IANA time zone of support_hours, e.g. Europe/Berlin.")
+    presence_minutes: float = Field(
+        5.0, description="An agent counts as present this long after their console's last request."
+    )
+    agent_session_hours: float = Field(12.0, description="A console sign-in lasts at most this long.")
+    agent_idle_minutes: float = Field(120.0, description="A console session unused this long ends.")
+    index_poll_seconds: float = Field(
+        10.0, description="How often a serving process checks for a newly published search index."
+    )
+
     class Config:
         env_prefix = "SUPPORTBOT_"
         case_sensitive = False
@@ -61,9 +107,29 @@ class Settings(BaseSettings):
             raise ValueError("SUPPORTBOT_ENV must be development, test or production")
         return value
 
+    @validator("demo")
+    def _demo_mode(cls, value: str) -> str:
+        mode = value.strip().lower()
+        if mode not in DEMO_MODES:
+            raise ValueError("SUPPORTBOT_DEMO must be auto, on or off")
+        return mode
+
     @validator("rate_limit")
     def _rate_limit_format(cls, value: str) -> str:
         parse_rate_limit(value)
+        return value
+
+    @validator("support_timezone")
+    def _support_hours_format(cls, value: str, values: dict[str, object]) -> str:
+        from bot.availability import parse_support_hours
+
+        parse_support_hours(str(values.get("support_hours") or ""), value)
+        return value
+
+    @validator("presence_minutes", "agent_session_hours", "agent_idle_minutes", "index_poll_seconds")
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number")
         return value
 
     def resolve(self, path: Path) -> Path:
@@ -74,6 +140,17 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         return f"sqlite:///{self.resolve(Path('var')) / 'supportbot.db'}"
+
+    @property
+    def support_schedule(self) -> SupportHours:
+        from bot.availability import parse_support_hours
+
+        return parse_support_hours(self.support_hours, self.support_timezone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS in production or behind an https public URL (local http works)."""
+        return self.env == "production" or (self.public_url or "").startswith("https://")
 
     @property
     def articles_file(self) -> Path:
@@ -97,10 +174,48 @@ class Settings(BaseSettings):
         return str(value)
 
     def check_production_secrets(self) -> None:
+        """Refuses to start an unsafe configuration: production without its secrets, or the demo
+        sign-in (anyone may become any customer) anywhere but a development gateway on loopback."""
+        if self.demo == "on" and self.env == "production":
+            raise RuntimeError(
+                "SUPPORTBOT_DEMO=on is refused in production: it lets anyone sign in as any customer"
+            )
+        if self.demo == "on" and not self.local_only:
+            raise RuntimeError(
+                f"SUPPORTBOT_DEMO=on is refused while the gateway is reachable from other machines "
+                f"(SUPPORTBOT_HOST={self.host}, SUPPORTBOT_PUBLIC_URL={self.public_url or 'unset'})"
+            )
         if self.env != "production":
             return
-        for name in ("widget_secret", "admin_token"):
+        for name in ("widget_secret", "admin_token", "actions_secret", "rasa_token"):
             self.require_secret(name)
+
+    @property
+    def local_only(self) -> bool:
+        """The gateway listens on loopback and no public URL says it is published."""
+        public_host = urlsplit(self.public_url).hostname if self.public_url else None
+        return is_loopback(self.host) and (public_host is None or is_loopback(public_host))
+
+    @property
+    def demo_enabled(self) -> bool:
+        """The demo sign-in: on by default only for a development gateway that only this machine reaches."""
+        if self.demo == "off" or self.env == "production" or not self.local_only:
+            return False
+        return self.demo == "on" or self.env == "development"
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host headers the gateway answers (others get 400): loopback names, the public URL's
+        host and ``SUPPORTBOT_ALLOWED_HOSTS`` (``*.example.com`` wildcards allowed)."""
+        hosts = list(LOOPBACK_HOSTS)
+        if self.host.strip() not in WILDCARD_ADDRESSES:
+            hosts.append(self.host.strip().lower())
+        if self.public_url:
+            public_host = urlsplit(self.public_url).hostname
+            if public_host:
+                hosts.append(public_host)
+        hosts += [name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()]
+        return list(dict.fromkeys(hosts))
 
 
 def parse_rate_limit(value: str) -> tuple[int, float] | None:

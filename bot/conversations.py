@@ -57,9 +57,10 @@ class ConversationLog:
         customer_id: str | None = None,
         data: dict[str, Any] | None = None,
         address: ChannelAddress = ChannelAddress(),
+        agent_id: int | None = None,
     ) -> Message:
         """Append a message, starting the conversation with ``channel``, ``customer_id`` and the
-        reply ``address`` if it is new."""
+        reply ``address`` if it is new. ``agent_id``: who wrote an agent message."""
         _check_session(session_id)
         check_one_of("role", role, ROLES)
         check_one_of("channel", channel, CHANNELS)
@@ -91,7 +92,7 @@ class ConversationLog:
             )
             result = conn.execute(
                 db.messages.insert().values(
-                    session_id=session_id, role=role, text=text, data=data, created_at=now
+                    session_id=session_id, role=role, text=text, data=data, created_at=now, agent_id=agent_id
                 )
             )
             message_id = int(result.inserted_primary_key[0])
@@ -105,9 +106,35 @@ class ConversationLog:
     def messages(self, session_id: str, after: int = 0) -> list[Message]:
         """The conversation's messages with an id above ``after``, oldest first."""
         query = (
-            select(db.messages)
+            select(db.messages, db.agents.c.name.label("author"))
+            .outerjoin(db.agents, db.agents.c.agent_id == db.messages.c.agent_id)
             .where(db.messages.c.session_id == session_id, db.messages.c.id > after)
             .order_by(db.messages.c.id)
+        )
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query)]
+
+    def message(self, session_id: str, message_id: int) -> Message | None:
+        """One message of this session (None for another session's id)."""
+        table = db.messages
+        query = select(table).where(table.c.session_id == session_id, table.c.id == message_id)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else _message(row)
+
+    def latest_bot_turn(self, session_id: str) -> list[Message]:
+        """The bot's messages since the last customer or agent message, oldest first: what the bot
+        said last, whose options a WhatsApp buyer may answer by number or title."""
+        table = db.messages
+        last_other = (
+            select(func.coalesce(func.max(table.c.id), 0))
+            .where(table.c.session_id == session_id, table.c.role != "bot")
+            .scalar_subquery()
+        )
+        query = (
+            select(table)
+            .where(table.c.session_id == session_id, table.c.role == "bot", table.c.id > last_other)
+            .order_by(table.c.id)
         )
         with db.database_errors(self.engine), self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query)]
@@ -142,8 +169,10 @@ class ConversationLog:
             values["ticket_id"] = None
         self._update_conversation(session_id, values)
 
-    def set_intent(self, session_id: str, name: str, confidence: float) -> None:
-        """The latest customer message's intent, for the agent console (not an activity)."""
+    def set_intent(self, session_id: str, name: str, confidence: float, *, text: str | None = None) -> None:
+        """The latest customer message's intent, on the conversation (agent console, not an
+        activity) and on that message (reports). With ``text``, the message is only marked when
+        it is the one Rasa parsed (a newer message may have arrived meanwhile)."""
         if not isinstance(name, str) or not name.strip():
             raise UsageError("intent: must be a non-empty string")
         if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
@@ -151,6 +180,22 @@ class ConversationLog:
         self._update_conversation(
             session_id, {"intent": name.strip(), "intent_confidence": float(confidence)}
         )
+        table = db.messages
+        latest = (
+            select(table.c.id, table.c.text)
+            .where(table.c.session_id == session_id, table.c.role == "customer")
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        with db.database_errors(self.engine), self.engine.begin() as conn:
+            row = conn.execute(latest).one_or_none()
+            if row is None or (text is not None and row.text != text):
+                return
+            conn.execute(
+                table.update()
+                .where(table.c.id == row.id)
+                .values(intent=name.strip(), intent_confidence=float(confidence))
+            )
 
     def record_feedback(self, session_id: str, message_id: int, helpful: bool) -> None:
         """Rate a bot message of this session; rating it again replaces the earlier rating."""

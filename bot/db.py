@@ -39,8 +39,11 @@ from bot.errors import SupportbotError, UsageError
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 from bot.schemas.base import (
+    AGENT_NAME_MAX_CHARS,
+    ARTICLE_ID_MAX_CHARS,
     EMAIL_MAX_CHARS,
     ID_MAX_CHARS,
+    INTENT_MAX_CHARS,
     NAME_MAX_CHARS,
     PHONE_MAX_CHARS,
     SESSION_ID_MAX_CHARS,
@@ -97,6 +100,9 @@ customers = Table(
     Column("phone_digits", String(32), nullable=True, index=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Set when the customer's widget identities were revoked (bot.identity): tokens issued until
+    # then and every customer_hash stop proving who the buyer is.
+    Column("identities_valid_after", UTCDateTime(), nullable=True),
 )
 
 orders = Table(
@@ -137,7 +143,7 @@ conversations = Table(
     Column("customer_id", String(ID_MAX_CHARS), nullable=True),
     Column("status", String(16), nullable=False),
     Column("ticket_id", String(32), nullable=True),
-    Column("intent", String(100), nullable=True),
+    Column("intent", String(INTENT_MAX_CHARS), nullable=True),
     Column("intent_confidence", Float(), nullable=True),
     Column("last_message", Text(), nullable=True),
     # Id of the newest message: breaks ties between conversations updated in the same instant.
@@ -167,6 +173,11 @@ messages = Table(
     Column("data", JSON(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("helpful", Boolean(create_constraint=False), nullable=True),
+    # Who wrote an agent message (null for buyer and bot messages, and for the admin token).
+    Column("agent_id", Integer(), ForeignKey("agents.agent_id"), nullable=True, index=True),
+    # What Rasa understood of a buyer message: reports count intents and fallbacks per message.
+    Column("intent", String(INTENT_MAX_CHARS), nullable=True),
+    Column("intent_confidence", Float(), nullable=True),
 )
 
 webhook_deliveries = Table(
@@ -179,7 +190,89 @@ webhook_deliveries = Table(
     UniqueConstraint("channel", "message_id", name="uq_webhook_deliveries_channel_message_id"),
 )
 
-TABLES = ("customers", "orders", "tickets", "conversations", "messages", "webhook_deliveries")
+# Support staff who sign in to the console by name. Never deleted: a revoked agent keeps the
+# replies, labels and edits recorded under their name.
+agents = Table(
+    "agents",
+    metadata,
+    Column("agent_id", Integer(), primary_key=True, autoincrement=True),
+    Column("name", String(AGENT_NAME_MAX_CHARS), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("name", name="uq_agents_name"),
+)
+
+# Console sign-ins. The cookie holds a random token; only its sha256 is stored, so a copy of the
+# database signs nobody in. ``last_seen_at`` is the agent's presence (bot.availability).
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("agent_id", Integer(), ForeignKey("agents.agent_id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Who did what: agent replies, ticket changes, review labels, article edits, agent accounts.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    # Null for the admin token (a machine) and the command line; ``actor`` names them.
+    Column("agent_id", Integer(), ForeignKey("agents.agent_id"), nullable=True, index=True),
+    Column("actor", String(AGENT_NAME_MAX_CHARS + 16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("subject", String(SESSION_ID_MAX_CHARS), nullable=True),
+    Column("detail", JSON(), nullable=True),
+)
+
+# Conversation review: what a buyer message should have been understood as.
+review_labels = Table(
+    "review_labels",
+    metadata,
+    Column("message_id", Integer(), ForeignKey("messages.id"), primary_key=True),
+    Column("intent", String(INTENT_MAX_CHARS), nullable=True),
+    Column("article_id", String(ARTICLE_ID_MAX_CHARS), nullable=True),
+    Column("agent_id", Integer(), ForeignKey("agents.agent_id"), nullable=True),
+    Column("actor", String(AGENT_NAME_MAX_CHARS + 16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    # Set by `supportbot review export`; a label changed afterwards is exported again.
+    Column("exported_at", UTCDateTime(), nullable=True),
+)
+
+# Help-center articles added or edited by admins while serving: the newest edit of an id replaces
+# (or adds) that article on top of data/faq/articles.yaml (bot.knowledge).
+article_edits = Table(
+    "article_edits",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("article_id", String(ARTICLE_ID_MAX_CHARS), nullable=False, index=True),
+    Column("document", JSON(), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("agent_id", Integer(), ForeignKey("agents.agent_id"), nullable=True),
+    Column("actor", String(AGENT_NAME_MAX_CHARS + 16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+TABLES = (
+    "customers",
+    "orders",
+    "tickets",
+    "conversations",
+    "messages",
+    "webhook_deliveries",
+    "agents",
+    "agent_sessions",
+    "audit_events",
+    "review_labels",
+    "article_edits",
+)
 
 
 _engines: dict[str, Engine] = {}

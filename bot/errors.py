@@ -28,6 +28,12 @@ class NotFound(UsageError):
     """What was asked for does not exist, or is not the caller's to see (HTTP 404)."""
 
 
+class Unauthenticated(SupportbotError):
+    """Missing, wrong, expired or revoked credentials (HTTP 401): a widget token that expired or was
+    revoked (the shop renders a fresh one with the next page), or an agent's sign-in or session.
+    The message never says which part of a credential was wrong."""
+
+
 class Forbidden(SupportbotError):
     """The caller may not act on this, e.g. someone else's conversation (HTTP 403)."""
 

@@ -20,7 +20,11 @@ class RasaUnavailable(Unavailable):
 
 
 class RasaClient:
-    """One pooled ``httpx.AsyncClient`` per process; every call uses ``timeout`` seconds."""
+    """One pooled ``httpx.AsyncClient`` per process; every call uses ``timeout`` seconds.
+
+    ``token`` is Rasa's HTTP API token (``rasa run --auth-token``, ``SUPPORTBOT_RASA_TOKEN``), sent
+    where Rasa asks for it (status, parse, trackers); the REST channel webhook takes none.
+    """
 
     def __init__(
         self,
@@ -28,11 +32,14 @@ class RasaClient:
         *,
         timeout: float,
         action_server_url: str | None = None,
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.action_server_url = action_server_url.rstrip("/") if action_server_url else None
+        # Rasa reads its token from the query string only; it stays on loopback.
+        self._auth = {"token": token} if token else {}
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             transport=transport,
@@ -49,6 +56,10 @@ class RasaClient:
             raise RasaUnavailable(f"{what} did not answer in time ({url})") from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{what} is not reachable at {url}: {exc.__class__.__name__}") from exc
+        if response.status_code == 401:
+            raise RasaUnavailable(
+                f"{what} refused {url}: SUPPORTBOT_RASA_TOKEN is missing or is not its --auth-token"
+            )
         if response.status_code >= 400:
             raise RasaUnavailable(f"{what} answered HTTP {response.status_code} for {url}")
         return response
@@ -72,18 +83,22 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only (``/model/parse``): intent, ranking and entities, without touching a tracker."""
         url = f"{self.base_url}/model/parse"
-        data = self._json(await self._request("POST", url, "Rasa", json={"text": text}), "Rasa")
+        response = await self._request("POST", url, "Rasa", json={"text": text}, params=self._auth)
+        data = self._json(response, "Rasa")
         if not isinstance(data, dict):
             raise RasaUnavailable("Rasa's /model/parse answered with something other than an object")
         return data
 
     async def status(self) -> dict[str, Any]:
-        data = self._json(await self._request("GET", f"{self.base_url}/status", "Rasa"), "Rasa")
+        response = await self._request("GET", f"{self.base_url}/status", "Rasa", params=self._auth)
+        data = self._json(response, "Rasa")
         return data if isinstance(data, dict) else {}
 
     async def tracker(self, sender: str, *, include_events: str = "ALL") -> dict[str, Any]:
         url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker"
-        response = await self._request("GET", url, "Rasa", params={"include_events": include_events})
+        response = await self._request(
+            "GET", url, "Rasa", params={"include_events": include_events, **self._auth}
+        )
         data = self._json(response, "Rasa")
         return data if isinstance(data, dict) else {}
 

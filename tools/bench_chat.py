@@ -156,7 +156,7 @@ async def _check_turns(report: BenchReport, settings: Settings, rasa_url: str, t
     from bot.rasa_client import RasaClient
 
     sessions = sorted({r.session_id for r in report.results})
-    rasa = RasaClient(rasa_url, timeout=timeout)
+    rasa = RasaClient(rasa_url, timeout=timeout, token=settings.rasa_token)
     log = ConversationLog(get_engine(settings.database_url))
     try:
         for session_id in sessions:

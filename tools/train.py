@@ -1,8 +1,10 @@
 """`supportbot index` and `supportbot train`: the FAQ encoder, the FAQ index and the Rasa model,
 each rebuilt only when its inputs changed, in that order.
 
-The encoder is fine-tuned by ``tools.encoder`` (``models/encoder/``); the index records the
-encoder's stamp and is rebuilt when it changes. Rasa trains in a subprocess (``rasa`` next to this
+`supportbot train` first re-runs ingest when ``articles.yaml`` is out of date (``refresh_corpus``).
+The encoder is fine-tuned by ``tools.encoder`` (``models/encoder/``) on ``articles.yaml`` and the
+training questions; the index is built from the served corpus (the admins' edits on top), records
+the encoder's stamp and is rebuilt when it changes. Rasa trains in a subprocess (``rasa`` next to this
 interpreter, ``tools.rasa``), so this process never imports it. The model is
 ``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of what it was trained
 from: config.yml, domain.yml, every ``data/**/*.yml``, the code of the custom NLU components (a
@@ -158,13 +160,30 @@ def train_rasa(settings: Settings, *, force: bool = False, rasa: Path | None = N
     return True
 
 
+def refresh_corpus(settings: Settings) -> bool:
+    """Re-run ingest when ``articles.yaml`` is not what the raw pages, ``sources.yaml`` and the
+    reviewed aliases (``supportbot review export``) make; True when it rewrote the file."""
+    from bot.corpus.ingest import build_corpus, dump_articles
+
+    path = settings.articles_file
+    fresh = dump_articles(build_corpus(path.parent))
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if fresh == current:
+        return False
+    path.write_text(fresh, encoding="utf-8")
+    print(f"{path} was out of date (raw pages, sources.yaml or aliases.yaml changed): re-ingested")
+    return True
+
+
 def build_faq_index(settings: Settings, *, force: bool = False) -> None:
     """What `supportbot index` does: fine-tune the FAQ encoder when its inputs changed, then rebuild
-    the FAQ index when the corpus, the training questions or the encoder changed."""
+    the FAQ index when the served corpus (``articles.yaml`` with the admins' edits in the database,
+    ``bot.knowledge``), the training questions or the encoder changed."""
     try:
+        from bot.knowledge import served_corpus
         from bot.search import build_index, index_status
     except ImportError as exc:
-        if exc.name not in ("bot.search", "bot"):
+        if exc.name not in ("bot.search", "bot.knowledge", "bot"):
             raise
         print(
             "supportbot: FAQ search (bot.search) is not available; the index was not built", file=sys.stderr
@@ -173,14 +192,15 @@ def build_faq_index(settings: Settings, *, force: bool = False) -> None:
     from tools.encoder import build_encoder
 
     build_encoder(settings, force=force)
-    status = index_status(settings)
+    corpus = served_corpus(settings)
+    status = index_status(settings, corpus)
     if status == "ok" and not force:
         print(f"FAQ index in {settings.models_path / 'faq'} is current")
         return
-    meta = build_index(settings)
+    meta = build_index(settings, corpus=corpus)
     print(
-        f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks "
-        f"in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
+        f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks, "
+        f"{meta['questions']} questions in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
     )
 
 
@@ -195,6 +215,7 @@ def _train(args: argparse.Namespace) -> int:
     from bot.config import get_settings
 
     settings = get_settings()
+    refresh_corpus(settings)
     build_faq_index(settings, force=args.force)
     train_rasa(settings, force=args.force)
     return 0

@@ -11,12 +11,13 @@ from typing import TypeVar
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, StoreDep
+from api.deps import AdminDep, ClockDep, StoreDep
+from api.requests import StrictJSONRoute
 from bot.errors import InvalidField, NotFound
-from bot.schemas.customers import Customer
+from bot.schemas.customers import Customer, IdentitiesRevoked
 from bot.schemas.orders import Order
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[AdminDep])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[AdminDep], route_class=StrictJSONRoute)
 
 T = TypeVar("T")
 
@@ -46,6 +47,15 @@ async def put_customer(customer_id: str, customer: Customer, response: Response,
 @router.get("/customers/{customer_id}")
 async def get_customer(customer_id: str, store: StoreDep) -> Customer:
     return await _get(lambda: store.get_customer(customer_id), f"There is no customer {customer_id}.")
+
+
+@router.post("/customers/{customer_id}/revoke-identities")
+async def revoke_identities(customer_id: str, store: StoreDep, clock: ClockDep) -> IdentitiesRevoked:
+    """Signs the customer out of the widget everywhere, without rotating the widget secret: tokens
+    issued until now and every ``customer_hash`` of theirs are refused from now on; tokens the
+    shop issues afterwards work."""
+    at = await run_in_threadpool(store.revoke_identities, customer_id, clock())
+    return IdentitiesRevoked(customer_id=customer_id, identities_valid_after=at)
 
 
 @router.put("/orders/{order_id}", responses={201: {"model": Order, "description": "Created"}})

@@ -1,4 +1,6 @@
-"""The agent console's API (bearer ``SUPPORTBOT_ADMIN_TOKEN``): queue, transcript, reply, close."""
+"""The agent console's API (a signed-in agent, or the admin token): queue, transcript, reply, close.
+
+Replies and closes are recorded under the agent who made them (``bot.chat``)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ import logging
 
 from fastapi import APIRouter, Query
 
-from api.deps import AdminDep, AssistDep, ChatDep, ConversationsDep
+from api.deps import ActorDep, AssistDep, ChatDep, ConversationsDep
+from api.requests import StrictJSONRoute
 from bot.assist import AssistPending
 from bot.errors import SupportbotError
 from bot.schemas.chat import (
@@ -20,11 +23,12 @@ from bot.schemas.conversations import AgentMessage, ConversationStatus
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AdminDep])
+router = APIRouter(prefix="/v1/agent", tags=["agent"], route_class=StrictJSONRoute)
 
 
 @router.get("/conversations")
 async def conversations(
+    _actor: ActorDep,
     chat: ChatDep,
     log: ConversationsDep,
     status: ConversationStatus | None = Query(None, description="bot | handoff | agent"),
@@ -36,7 +40,7 @@ async def conversations(
 
 @router.get("/conversations/{session_id}", response_model_exclude_unset=True)
 async def conversation(
-    session_id: str, chat: ChatDep, log: ConversationsDep, assist: AssistDep
+    session_id: str, _actor: ActorDep, chat: ChatDep, log: ConversationsDep, assist: AssistDep
 ) -> ConversationDetail:
     found = await chat.conversation(session_id)
     messages = await chat.db(log.messages, session_id, 0)
@@ -54,13 +58,13 @@ async def conversation(
 
 
 @router.post("/conversations/{session_id}/reply")
-async def reply(session_id: str, body: AgentReplyRequest, chat: ChatDep) -> AgentReply:
-    """Sends the reply on the buyer's channel first, then logs it; the bot stays silent from now
-    on until the conversation is closed."""
-    return await chat.agent_reply(session_id, body.text)
+async def reply(session_id: str, body: AgentReplyRequest, actor: ActorDep, chat: ChatDep) -> AgentReply:
+    """Sends the reply on the buyer's channel first, then logs it under the agent; the bot stays
+    silent from now on until the conversation is closed."""
+    return await chat.agent_reply(session_id, body.text, actor)
 
 
 @router.post("/conversations/{session_id}/close")
-async def close(session_id: str, chat: ChatDep) -> ConversationClosed:
+async def close(session_id: str, actor: ActorDep, chat: ChatDep) -> ConversationClosed:
     """Resolves the handoff ticket and gives the conversation back to the bot."""
-    return await chat.close(session_id)
+    return await chat.close(session_id, actor)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import AdminDep, AssistDep
+from api.requests import StrictJSONRoute
 from bot.assist import ChatLine
 from bot.schemas.chat import Assist, AssistRequest
 
-router = APIRouter(prefix="/v1", tags=["assist"], dependencies=[AdminDep])
+router = APIRouter(prefix="/v1", tags=["assist"], dependencies=[AdminDep], route_class=StrictJSONRoute)
 
 
 @router.post("/assist", response_model_by_alias=True)

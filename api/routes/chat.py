@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 
-from api.deps import ChatDep, ConversationsDep, LimiterDep, MetricsDep, SettingsDep, client_ip, rate_limit
-from api.security import identity_from_request, verify_customer
-from bot.schemas.base import WEB_SESSION_ID_MAX_CHARS
+from api.deps import ChatDep, ConversationsDep, IdentityDep, LimiterDep, MetricsDep, client_ip, rate_limit
+from api.requests import StrictJSONRoute
+from api.security import proof_from_headers, verified_customer
+from bot.channels.render import web_message
+from bot.identity import WidgetProof
+from bot.schemas.base import ROW_ID_MAX, WEB_SESSION_ID_MAX_CHARS
 from bot.schemas.chat import ChatHistory, ChatRequest, ChatResponse, Feedback, FeedbackRequest
-from bot.schemas.conversations import ChatMessage
 
-router = APIRouter(prefix="/v1/chat", tags=["chat"])
+router = APIRouter(prefix="/v1/chat", tags=["chat"], route_class=StrictJSONRoute)
 
 SessionPath = Path(..., description="The widget's session id", max_length=WEB_SESSION_ID_MAX_CHARS)
 
@@ -21,12 +23,15 @@ async def chat(
     request: Request,
     background: BackgroundTasks,
     chat: ChatDep,
-    settings: SettingsDep,
+    identity: IdentityDep,
     limiter: LimiterDep,
 ) -> ChatResponse:
-    """One buyer message in, the bot's replies out (none while an agent has the conversation)."""
+    """One buyer message in, the bot's replies out (none while an agent has the conversation).
+    401 when the buyer's token has expired or was revoked: the page must be reloaded."""
     rate_limit(limiter, f"chat-ip:{client_ip(request)}", f"chat-session:{body.session_id}")
-    customer_id = verify_customer(settings, body.customer_id, body.customer_hash)
+    customer_id = await verified_customer(
+        identity, WidgetProof(body.customer_id, body.customer_hash, body.customer_token)
+    )
     turn = await chat.handle_turn(body.session_id, body.message, channel="web", customer_id=customer_id)
     if turn.forwarded:
         background.add_task(chat.record_intent, body.session_id)
@@ -34,7 +39,7 @@ async def chat(
         session_id=body.session_id,
         customer_verified=customer_id is not None,
         answered_by="bot" if turn.forwarded else "agent",
-        messages=[ChatMessage.of(message) for message in turn.messages],
+        messages=[web_message(message) for message in turn.messages],
     )
 
 
@@ -42,13 +47,15 @@ async def chat(
 async def messages(
     request: Request,
     chat: ChatDep,
-    settings: SettingsDep,
+    identity: IdentityDep,
     session_id: str = SessionPath,
-    after: int = Query(0, ge=0, description="Only messages with a larger id"),
+    after: int = Query(0, ge=0, le=ROW_ID_MAX, description="Only messages with a larger id"),
 ) -> ChatHistory:
     """Messages newer than ``after`` (the widget polls this for agent replies). The caller proves
-    who they are with ``X-Customer-Id``/``X-Customer-Hash`` like ``POST /v1/chat`` does."""
-    return await chat.history(session_id, identity_from_request(settings, request), after=after)
+    who they are with ``X-Customer-Id`` and ``X-Customer-Hash`` or ``X-Customer-Token``, as
+    ``POST /v1/chat`` does in its body."""
+    customer_id = await verified_customer(identity, proof_from_headers(request))
+    return await chat.history(session_id, customer_id, after=after)
 
 
 @router.post("/feedback")
@@ -58,12 +65,12 @@ async def feedback(
     chat: ChatDep,
     conversations: ConversationsDep,
     metrics: MetricsDep,
-    settings: SettingsDep,
+    identity: IdentityDep,
     limiter: LimiterDep,
 ) -> Feedback:
     """Rates one bot answer helpful or not; rating again overwrites. Feeds the CSAT score."""
     rate_limit(limiter, f"feedback-ip:{client_ip(request)}")
-    customer_id = identity_from_request(settings, request)
+    customer_id = await verified_customer(identity, proof_from_headers(request))
     rated = await chat.rate(body.session_id, body.message_id, body.helpful, customer_id)
     metrics.set_csat(await chat.db(conversations.csat))
     return rated

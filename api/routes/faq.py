@@ -6,11 +6,12 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ArticlesDep, LimiterDep, SearcherDep, client_ip, rate_limit
+from api.requests import StrictJSONRoute
 from bot.errors import InvalidField, NotFound
 from bot.schemas.search import ArticleView, SearchResults
 from bot.search import SearchResponse
 
-router = APIRouter(prefix="/v1/faq", tags=["faq"])
+router = APIRouter(prefix="/v1/faq", tags=["faq"], route_class=StrictJSONRoute)
 
 
 @router.get("/search")
@@ -32,8 +33,9 @@ async def search(
     return SearchResults.of(await run_in_threadpool(run))
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id}", response_model_exclude_none=True)
 async def article(article_id: str, articles: ArticlesDep) -> ArticleView:
+    """One article as the /help page shows it: title, help center, category and its sections."""
     found = (await run_in_threadpool(articles.get)).get(article_id)
     if found is None:
         raise NotFound(f"There is no help article with id {article_id!r}.")

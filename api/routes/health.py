@@ -11,11 +11,12 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RasaDep, StoreDep
+from api.requests import StrictJSONRoute
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaClient, RasaUnavailable, model_loaded
 from bot.schemas.base import Model
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJSONRoute)
 
 
 class Health(Model):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ClockDep, SettingsDep, StoreDep
-from api.security import identity_from_request
+from api.deps import ClockDep, IdentityDep, StoreDep
+from api.requests import StrictJSONRoute
+from api.security import proof_from_headers, verified_customer
 from bot.assistant import replies
 from bot.errors import NotFound
 from bot.policy import evaluate
@@ -14,17 +15,19 @@ from bot.schemas.base import parse_datetime
 from bot.schemas.decisions import Eligibility
 from bot.schemas.orders import Order
 
-router = APIRouter(prefix="/v1", tags=["orders"])
+router = APIRouter(prefix="/v1", tags=["orders"], route_class=StrictJSONRoute)
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: str, request: Request, store: StoreDep, settings: SettingsDep) -> Order:
-    """Send ``X-Customer-Id`` and ``X-Customer-Hash`` (or the ``customer_id`` and ``customer_hash``
-    query parameters). Another customer's order is answered exactly like a missing one."""
-    customer_id = identity_from_request(settings, request)
+async def get_order(order_id: str, request: Request, store: StoreDep, identity: IdentityDep) -> Order:
+    """Send ``X-Customer-Id`` with ``X-Customer-Hash``, or ``X-Customer-Token`` (never in the query
+    string). Another customer's order is answered exactly like a missing one."""
+    customer_id = await verified_customer(identity, proof_from_headers(request))
     if customer_id is None:
         raise HTTPException(
-            401, "Sign in first: send customer_id and customer_hash (the shop's HMAC of the customer id)."
+            401,
+            "Sign in first: send X-Customer-Id with X-Customer-Hash (the shop's HMAC of the customer id), "
+            "or X-Customer-Token.",
         )
     order = await run_in_threadpool(store.get_customer_order, customer_id, order_id)
     if order is None:

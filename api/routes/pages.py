@@ -1,18 +1,24 @@
-"""The web pages (demo shop, help articles, agent console), the widget script and the
-development-only demo sign-in the static shop page uses in place of a real shop's server."""
+"""The web pages (demo shop, help articles, agent console), the widget script and the demo
+sign-in the static shop page uses in place of a real shop's server.
+
+The demo sign-in hands anyone any customer's identity, so it answers only when
+``Settings.demo_enabled`` (a development gateway that only this machine can reach, or
+``SUPPORTBOT_DEMO=on`` there) and only to a request that comes straight from this machine: no
+proxy in between, never cross-origin (CORS covers the chat API only)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, StoreDep
-from api.security import customer_hash
-from bot.config import Settings
+from api.deps import ClockDep, SettingsDep, StoreDep
+from api.requests import StrictJSONRoute
+from bot.config import Settings, is_loopback
 from bot.errors import NotFound
+from bot.identity import customer_hash, customer_token
 from bot.schemas.base import Model
 from bot.schemas.orders import Order, OrderStatus
 
@@ -21,8 +27,11 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 NO_CACHE = {"Cache-Control": "no-cache"}
 DEMO_CUSTOMER_LIMIT = 20
 DEMO_ORDER_LIMIT = 10
+DEMO_TOKEN_SECONDS = 3600
+# Set by a reverse proxy: a request carrying one did not come from a browser on this machine.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictJSONRoute)
 
 
 def _page(name: str, media_type: str = "text/html") -> FileResponse:
@@ -50,7 +59,23 @@ async def agent_console() -> FileResponse:
     return _page("agent.html")
 
 
-# ------------------------------------------------------------------ development only
+# The console's other pages: static, all data comes from the signed-in agent's API calls.
+@router.get("/agent/reports")
+async def agent_reports() -> FileResponse:
+    return _page("reports.html")
+
+
+@router.get("/agent/review")
+async def agent_review() -> FileResponse:
+    return _page("review.html")
+
+
+@router.get("/agent/knowledge")
+async def agent_knowledge() -> FileResponse:
+    return _page("knowledge.html")
+
+
+# ------------------------------------------------------------------ local demo only
 
 
 class DemoOrder(Model):
@@ -73,10 +98,13 @@ class DemoCustomers(Model):
 class DemoIdentity(Model):
     customer_id: str
     customer_hash: str
+    customer_token: str
 
 
-def _require_development(settings: Settings) -> None:
-    if settings.env != "development":
+def _require_local_demo(settings: Settings, request: Request) -> None:
+    peer = request.client.host if request.client else ""
+    proxied = any(name in request.headers for name in PROXY_HEADERS)
+    if not settings.demo_enabled or not is_loopback(peer) or proxied:
         raise HTTPException(404, "Not found")
 
 
@@ -101,9 +129,12 @@ def _demo_summary(order: Order) -> str:
 
 
 @router.get("/demo/customers")
-async def demo_customers(settings: SettingsDep, store: StoreDep) -> DemoCustomers:
+async def demo_customers(
+    request: Request, response: Response, settings: SettingsDep, store: StoreDep
+) -> DemoCustomers:
     """The customers in the store (the seeded demo buyers) with their orders, for the shop page."""
-    _require_development(settings)
+    _require_local_demo(settings, request)
+    response.headers["Cache-Control"] = "no-store"
 
     def load() -> DemoCustomers:
         return DemoCustomers(
@@ -130,14 +161,25 @@ async def demo_customers(settings: SettingsDep, store: StoreDep) -> DemoCustomer
 
 @router.get("/demo/identity")
 async def demo_identity(
-    settings: SettingsDep, store: StoreDep, customer_id: str = Query(..., min_length=1, max_length=64)
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    store: StoreDep,
+    clock: ClockDep,
+    customer_id: str = Query(..., min_length=1, max_length=64),
 ) -> DemoIdentity:
     """What a shop's server would render into the widget tag for a signed-in buyer."""
-    _require_development(settings)
+    _require_local_demo(settings, request)
+    response.headers["Cache-Control"] = "no-store"
     secret = settings.widget_secret
     if not secret:
         raise HTTPException(503, "SUPPORTBOT_WIDGET_SECRET is not set, so buyers cannot be verified.")
     customer = await run_in_threadpool(store.get_customer, customer_id)
     if customer is None:
         raise NotFound(f"There is no demo customer {customer_id}.")
-    return DemoIdentity(customer_id=customer_id, customer_hash=customer_hash(secret, customer_id))
+    lifetime = min(DEMO_TOKEN_SECONDS, settings.widget_token_max_seconds)
+    return DemoIdentity(
+        customer_id=customer_id,
+        customer_hash=customer_hash(secret, customer_id),
+        customer_token=customer_token(secret, customer_id, issued_at=clock(), lifetime_seconds=lifetime),
+    )

@@ -8,7 +8,6 @@ matches a customer's phone makes the sender that verified customer; any other nu
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request, Response
@@ -18,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ChatDep, LimiterDep, SettingsDep, StoreDep, WhatsAppDep
 from api.ratelimit import RateLimiter
+from api.requests import StrictJSONRoute
 from bot.assistant import replies
-from bot.channels.text import render_reply
+from bot.channels.render import cloud_messages, twilio_messages
 from bot.channels.twilio import twiml, validate_signature
 from bot.channels.whatsapp_cloud import (
     ChannelDeliveryError,
@@ -33,12 +33,12 @@ from bot.config import Settings
 from bot.errors import InvalidField
 from bot.orders.store import OrderStore
 from bot.rasa_client import RasaUnavailable
-from bot.schemas.base import Model
+from bot.schemas.base import Model, loads_json
 from bot.schemas.conversations import BotReply, ChannelAddress
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=StrictJSONRoute)
 
 
 class Received(Model):
@@ -46,45 +46,41 @@ class Received(Model):
     messages: int = Field(..., description="New buyer messages in this delivery (retries are not counted).")
 
 
+# A reply to send, with the id it was logged under (None for notices that are not logged).
+Outgoing = tuple[BotReply, int | None]
+
+
 async def _whatsapp_turn(
     chat: ChatService,
     limiter: RateLimiter | None,
-    settings: Settings,
     session: tuple[str, ChannelAddress],
     text: str | None,
     customer_id: str | None,
-) -> list[str]:
-    """The texts to send back for one WhatsApp message (empty while an agent has the conversation)."""
+    reply_id: str | None = None,
+) -> list[Outgoing]:
+    """The replies to one WhatsApp message (none while an agent has the conversation). A tapped
+    option (``reply_id``) or a typed option number or title reaches Rasa as the option's payload."""
     session_id, address = session
     if text is None or not text.strip():
-        return [replies.UNREADABLE]
+        return [(BotReply(text=replies.UNREADABLE), None)]
     try:
         chat.check_message(text)
     except InvalidField:
-        return [replies.too_long(chat.max_message_chars)]
+        return [(BotReply(text=replies.too_long(chat.max_message_chars)), None)]
     if limiter is not None and limiter.check(f"chat-session:{session_id}") is not None:
-        return [replies.TOO_QUICK]
+        return [(BotReply(text=replies.TOO_QUICK), None)]
+    text = text.strip()
     try:
+        option = await chat.option_for(session_id, text, reply_id=reply_id)
         turn = await chat.handle_turn(
-            session_id, text.strip(), channel="whatsapp", customer_id=customer_id, address=address
+            session_id, text, channel="whatsapp", customer_id=customer_id, address=address, option=option
         )
     except RasaUnavailable as exc:
         logger.warning("WhatsApp turn for %s not answered: %s", session_id, exc)
-        return [replies.UNAVAILABLE]
+        return [(BotReply(text=replies.UNAVAILABLE), None)]
     if turn.forwarded:
         await chat.record_intent(session_id)
-    rendered = [_render(reply, settings) for reply in turn.replies]
-    return [text for text in rendered if text]
-
-
-def _render(reply: BotReply, settings: Settings) -> str:
-    return render_reply(
-        reply.text,
-        buttons=[button.dict() for button in reply.buttons or []],
-        data=reply.data,
-        source=reply.source.dict() if reply.source else None,
-        help_base_url=settings.public_url,
-    )
+    return [(reply, message.id) for reply, message in zip(turn.replies, turn.messages, strict=True)]
 
 
 async def _customer_for_phone(store: OrderStore, phone: str) -> str | None:
@@ -96,7 +92,8 @@ async def _customer_for_phone(store: OrderStore, phone: str) -> str | None:
 
 
 def _twilio_url(request: Request, public_url: str | None) -> str:
-    """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy."""
+    """The URL Twilio signed: ours as configured in the Twilio console when behind a proxy.
+    Without a public URL it is the request's, whose Host the allowed-hosts check has vetted."""
     if not public_url:
         return str(request.url)
     query = request.url.query
@@ -137,7 +134,8 @@ CLOUD_BODY = {
                     "type": "object",
                     "description": (
                         "Meta's WhatsApp Cloud API notification: entry[].changes[].value with "
-                        "metadata.phone_number_id and messages[] ({id, from, type, text.body})."
+                        "metadata.phone_number_id and messages[] ({id, from, type, text.body} or, for a "
+                        "tapped option, interactive.button_reply | list_reply {id, title})."
                     ),
                 }
             }
@@ -172,9 +170,14 @@ async def twilio_whatsapp(
     text: str | None = params.get("Body", "")
     if not (text or "").strip() and params.get("NumMedia", "0") not in ("", "0"):
         text = None
-    texts = await _whatsapp_turn(
-        chat, limiter, settings, twilio_session(ours, sender, customer_id), text, customer_id
+    outgoing = await _whatsapp_turn(
+        chat, limiter, twilio_session(ours, sender, customer_id), text, customer_id
     )
+    texts = [
+        message
+        for reply, _ in outgoing
+        for message in twilio_messages(reply, help_base_url=settings.public_url)
+    ]
     return Response(twiml(texts), media_type="application/xml")
 
 
@@ -223,8 +226,8 @@ async def whatsapp_receive(
     if not verify_signature(settings.whatsapp_app_secret, body, signature):
         raise HTTPException(403, "X-Hub-Signature-256 does not match the body.")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = loads_json(body)
+    except (ValueError, RecursionError):
         raise HTTPException(400, "The request body is not valid JSON.") from None
     fresh = []
     for message in parse_messages(payload):
@@ -247,8 +250,14 @@ async def _answer_whatsapp(
         try:
             customer_id = await _customer_for_phone(store, message.sender)
             session = whatsapp_cloud_session(message.phone_number_id, message.sender, customer_id)
-            for text in await _whatsapp_turn(chat, limiter, settings, session, message.text, customer_id):
-                await whatsapp.send_text(message.phone_number_id, message.sender, text)
+            outgoing = await _whatsapp_turn(
+                chat, limiter, session, message.text, customer_id, reply_id=message.reply_id
+            )
+            for reply, logged_id in outgoing:
+                for body in cloud_messages(
+                    reply, to=message.sender, message_id=logged_id, help_base_url=settings.public_url
+                ):
+                    await whatsapp.send(message.phone_number_id, body)
         except ChannelDeliveryError as exc:
             logger.error("WhatsApp reply to message %s not delivered: %s", message.message_id, exc)
         except Exception:  # one bad message must not stop the others in the same delivery

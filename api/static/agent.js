@@ -1,15 +1,18 @@
 /*
- * Agent console: the handoff queue, live conversations, and for the selected one the transcript
- * with agent assist (intent, top help articles, the order's eligibility, suggested replies).
+ * Agent console: sign-in by name, the handoff queue, live conversations, and for the selected one
+ * the transcript with agent assist (intent, top help articles, the order's eligibility, suggested
+ * replies).
  *
- * The admin token is kept in sessionStorage only (gone when the tab closes) and sent as
- * `Authorization: Bearer` on every call; any 401 signs the agent out with a message.
+ * The session is an HttpOnly cookie (console.js sends the CSRF token with every change); any 401
+ * returns to the sign-in form with a message. Every refresh also tells the server the agent is
+ * at the console (presence: handoffs reach a person only while someone is).
  * All text from buyers, the bot and the assist service is inserted as text nodes.
  */
 (function () {
   "use strict";
 
-  const TOKEN_KEY = "supportbot:agent-token";
+  const sc = window.SupportConsole;
+  const { Unauthorized } = sc;
   const REFRESH_MS = 5000;
   const CHECKS = [
     ["cancel", "Cancel"],
@@ -22,11 +25,12 @@
   const view = {
     login: $("login-view"),
     loginForm: $("login-form"),
-    token: $("token-input"),
+    name: $("name-input"),
+    password: $("password-input"),
     loginError: $("login-error"),
+    availability: $("availability"),
     console: $("console-view"),
     refreshStatus: $("refresh-status"),
-    signOut: $("sign-out"),
     queue: $("handoff-queue"),
     queueCount: $("queue-count"),
     list: $("conversation-list"),
@@ -47,12 +51,10 @@
     suggestions: $("assist-suggestions"),
   };
 
-  let token = sessionStorage.getItem(TOKEN_KEY);
+  let signedIn = false;
   let selected = null;
   let refreshTimer = null;
   let lastRendered = { list: "", messages: "", assist: "", meta: "" };
-
-  class Unauthorized extends Error {}
 
   // ---------------------------------------------------------------- helpers
 
@@ -91,75 +93,91 @@
     return el("time", { datetime: iso, text: formatDate(iso, short) });
   }
 
-  async function api(path, options) {
-    const headers = Object.assign({ Authorization: `Bearer ${token}`, Accept: "application/json" }, (options && options.headers) || {});
-    const response = await fetch(path, Object.assign({}, options, { headers }));
-    if (response.status === 401 || response.status === 403) throw new Unauthorized();
-    if (!response.ok) {
-      let detail = `The server answered ${response.status}.`;
-      try {
-        const body = await response.json();
-        if (body && typeof body.detail === "string") detail = body.detail;
-      } catch (_) {
-        // keep the status text
-      }
-      throw new Error(detail);
-    }
-    return response.status === 204 ? null : response.json();
-  }
-
-  function post(path, body) {
-    return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
-  }
+  const api = (path) => sc.api(path);
+  const post = (path, body) => sc.send("POST", path, body || {});
 
   // ---------------------------------------------------------------- login
 
+  const REASONS = {
+    expired: "Your session has ended. Sign in again.",
+    "signed-out": "Sign in to continue.",
+  };
+
   function showLogin(message) {
     clearTimeout(refreshTimer);
-    token = null;
+    signedIn = false;
     selected = null;
-    sessionStorage.removeItem(TOKEN_KEY);
     view.console.hidden = true;
     view.login.hidden = false;
     view.loginError.textContent = message || "";
-    view.token.value = "";
-    view.token.focus();
+    view.password.value = "";
+    (view.name.value ? view.password : view.name).focus();
   }
 
   function handleError(error, where) {
     if (error instanceof Unauthorized) {
-      showLogin("Your session has ended or the token is no longer valid. Sign in again.");
+      showLogin(REASONS.expired);
       return;
     }
     where.textContent = error instanceof TypeError ? "The support server could not be reached. Retrying…" : error.message;
   }
 
+  /** Where to go after signing in: a console page named in ?next=, never another site. */
+  function nextPage() {
+    const next = new URLSearchParams(location.search).get("next") || "";
+    return /^\/agent\/[a-z]+$/.test(next) ? next : null;
+  }
+
   view.loginForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const candidate = view.token.value.trim();
-    if (!candidate) {
-      view.loginError.textContent = "Enter the admin token.";
+    const name = view.name.value.trim();
+    const password = view.password.value;
+    if (!name || !password) {
+      view.loginError.textContent = "Enter your name and password.";
       return;
     }
-    token = candidate;
     try {
-      const data = await api("/v1/agent/conversations");
-      sessionStorage.setItem(TOKEN_KEY, token);
+      await sc.signIn(name, password);
       view.loginError.textContent = "";
-      showConsole(data);
+      const next = nextPage();
+      if (next) {
+        location.assign(next);
+        return;
+      }
+      await enterConsole();
     } catch (error) {
-      token = null;
       view.loginError.textContent =
         error instanceof Unauthorized
-          ? "That token was not accepted. Check SUPPORTBOT_ADMIN_TOKEN and try again."
+          ? "That name and password were not accepted."
           : error instanceof TypeError
             ? "The support server could not be reached."
             : error.message;
-      view.token.select();
+      view.password.select();
     }
   });
 
-  view.signOut.addEventListener("click", () => showLogin("You have signed out."));
+  async function enterConsole() {
+    const data = await api("/v1/agent/conversations");
+    sc.renderNav(sc.session);
+    signedIn = true;
+    showConsole(data);
+    refreshAvailability();
+  }
+
+  async function refreshAvailability() {
+    try {
+      const now = await api("/v1/agent/availability");
+      const who = now.present.length ? `online: ${now.present.join(", ")}` : "nobody online";
+      view.availability.textContent = now.available
+        ? `Handoffs reach agents · ${who}`
+        : now.code === "closed"
+          ? `Outside support hours (${now.hours}) · buyers get the contact channels`
+          : "Nobody online · buyers get the contact channels";
+      view.availability.dataset.code = now.code;
+    } catch (error) {
+      if (error instanceof Unauthorized) showLogin(REASONS.expired);
+    }
+  }
 
   function showConsole(data) {
     view.login.hidden = true;
@@ -290,7 +308,13 @@
         el(
           "li",
           { class: `line line-${m.role}`, "data-testid": "transcript-message", "data-role": m.role },
-          el("span", { class: "line-who" }, roles[m.role] || humanize(m.role), m.created_at ? " · " : "", m.created_at ? timeEl(m.created_at, true) : ""),
+          el(
+            "span",
+            { class: "line-who" },
+            m.role === "agent" && m.author ? `${m.author} (agent)` : roles[m.role] || humanize(m.role),
+            m.created_at ? " · " : "",
+            m.created_at ? timeEl(m.created_at, true) : ""
+          ),
           m.text ? el("span", { class: "line-text", text: m.text }) : null,
           m.data && typeof m.data === "object" ? dataSummary(m.data) : null
         )
@@ -299,15 +323,20 @@
     view.transcript.scrollTop = view.transcript.scrollHeight;
   }
 
-  /** A one-line note for a bot message's structured payload (cards are shown to the buyer). */
+  /** A one-line note for a message's structured payload (cards are shown to the buyer; a WhatsApp
+   * buyer's number or tap is shown with the option it picked). */
   function dataSummary(data) {
     const parts = [];
-    if (data.source && data.source.title) parts.push(`Source: ${data.source.title}`);
+    if (data.option && data.option.title) parts.push(`Picked the option “${data.option.title}”`);
+    if (data.source && data.source.title) parts.push(`Source: ${data.source.label || data.source.title}`);
     if (data.order_id) {
       const checks = CHECKS.filter(([name]) => data[name]).map(([name, label]) => `${label}: ${data[name].allowed ? "allowed" : "not allowed"}`);
       parts.push(`Order ${data.order_id}${data.status ? ` (${humanize(data.status)})` : ""}${checks.length ? " — " + checks.join(", ") : ""}`);
     }
-    if (data.handoff) parts.push(`Handed off${data.handoff.ticket_id !== undefined ? `, ticket ${data.handoff.ticket_id}` : ""}`);
+    if (data.handoff) {
+      const ticket = data.handoff.ticket_id !== undefined ? `, ticket ${data.handoff.ticket_id}` : "";
+      parts.push(data.handoff.agent_available === false ? `No agent was available${ticket} (kept for later)` : `Handed off${ticket}`);
+    }
     return parts.length ? el("span", { class: "line-data", text: parts.join(" · ") }) : null;
   }
 
@@ -477,6 +506,7 @@
       const data = await api("/v1/agent/conversations");
       renderConversations(data.conversations || []);
       await loadSelected();
+      await refreshAvailability();
       view.refreshStatus.textContent = `Updated ${timeFormat.format(new Date())}`;
     } catch (error) {
       handleError(error, view.refreshStatus);
@@ -486,19 +516,26 @@
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(async () => {
-      if (!token) return;
+      if (!signedIn) return;
       await refresh();
-      if (token) scheduleRefresh();
+      if (signedIn) scheduleRefresh();
     }, REFRESH_MS);
   }
 
   // ---------------------------------------------------------------- start
 
-  if (token) {
-    api("/v1/agent/conversations")
-      .then(showConsole)
-      .catch((error) => showLogin(error instanceof Unauthorized ? "Your session has ended. Sign in again." : "The support server could not be reached."));
-  } else {
-    showLogin("");
-  }
+  sc.loadSession()
+    .then((session) => {
+      if (!session) {
+        showLogin(REASONS[new URLSearchParams(location.search).get("reason")] || "");
+        return null;
+      }
+      const next = nextPage();
+      if (next) {
+        location.assign(next);
+        return null;
+      }
+      return enterConsole();
+    })
+    .catch((error) => showLogin(error instanceof Unauthorized ? REASONS.expired : "The support server could not be reached."));
 })();

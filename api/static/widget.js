@@ -5,6 +5,7 @@
  * any page, including another origin:
  *   <script src="https://support.example.com/widget.js"
  *           data-customer-id="C1001" data-customer-hash="<HMAC computed by the shop's server>" async></script>
+ *   or, with an identity that expires: data-customer-token="<JWT signed by the shop's server>".
  *
  * Contracts kept here:
  * - Everything renders inside an open Shadow DOM with its own stylesheet: the page's CSS cannot
@@ -21,12 +22,25 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   if (!script) return;
 
+  /** The customer id inside a widget token (its `sub`), only to name where the transcript is kept;
+   * the gateway checks the token's signature. */
+  function tokenSubject(token) {
+    try {
+      const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(payload + "=".repeat((4 - (payload.length % 4)) % 4)));
+      return typeof claims.sub === "string" && claims.sub ? claims.sub : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   if (window.SupportbotWidget && typeof window.SupportbotWidget.destroy === "function") {
     window.SupportbotWidget.destroy();
   }
 
   const API_BASE = (script.dataset.apiBase || new URL(script.src, location.href).origin).replace(/\/+$/, "");
-  const CUSTOMER_ID = (script.dataset.customerId || "").trim() || null;
+  const CUSTOMER_TOKEN = (script.dataset.customerToken || "").trim() || null;
+  const CUSTOMER_ID = (script.dataset.customerId || "").trim() || tokenSubject(CUSTOMER_TOKEN);
   const CUSTOMER_HASH = (script.dataset.customerHash || "").trim() || null;
   const STORAGE_KEY = "supportbot:v1:" + (CUSTOMER_ID ? "customer:" + CUSTOMER_ID : "anonymous");
   const MAX_STORED_MESSAGES = 150;
@@ -142,6 +156,7 @@
       doc: "M7 3h7l5 5v13H7zM14 3v5h5M10 13h6M10 17h6",
       person: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0",
       alert: "M12 4l9 16H3zM12 10v4M12 17v.5",
+      open: "M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5",
     };
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
@@ -175,6 +190,12 @@
 
   function helpUrl(articleId) {
     return `${API_BASE}/help/${encodeURIComponent(articleId)}`;
+  }
+
+  /** A source's help page on the gateway: its `url` (a /help/ path), or built from its id (older messages). */
+  function sourceUrl(source) {
+    const path = typeof source.url === "string" && /^\/help\/[^/]/.test(source.url) ? source.url : null;
+    return path ? API_BASE + path : helpUrl(source.id);
   }
 
   const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -359,21 +380,41 @@
     if (message.text) node.appendChild(el("div", { class: "sb-bubble" }, richText(String(message.text))));
     const cards = renderCards(data);
     if (cards) node.appendChild(cards);
-    if (source && source.id) {
-      node.appendChild(
-        el(
-          "a",
-          { class: "sb-source", href: helpUrl(source.id), target: "_blank", rel: "noopener", "data-testid": "source-link" },
-          icon("doc"),
-          `Source: ${source.title || source.id}`
-        )
-      );
-    }
+    if (source && source.id) node.appendChild(renderSource(source));
     if (Array.isArray(message.buttons) && message.buttons.length && !message.buttonsUsed) {
       node.appendChild(renderButtons(message));
     }
     if (message.id !== null && message.id !== undefined && !isAgent) node.appendChild(renderFeedback(message));
     return node;
+  }
+
+  /**
+   * The article behind an answer: "Source: <title> (<platform> help center)" linking to its help page
+   * and, when the answer was only part of the article, "Read the whole article". Both open a new tab.
+   */
+  function renderSource(source) {
+    const href = sourceUrl(source);
+    const label = String(source.label || source.title || source.id);
+    return el(
+      "div",
+      { class: "sb-sources" },
+      el("a", { class: "sb-source", href, target: "_blank", rel: "noopener", "data-testid": "source-link" }, icon("doc"), `Source: ${label}`),
+      source.more
+        ? el(
+            "a",
+            {
+              class: "sb-more",
+              href,
+              target: "_blank",
+              rel: "noopener",
+              "aria-label": `Read the whole article: ${label}`,
+              "data-testid": "article-link",
+            },
+            "Read the whole article",
+            icon("open")
+          )
+        : null
+    );
   }
 
   function renderButtons(message) {
@@ -445,12 +486,18 @@
     const cards = [];
     if (data.handoff && typeof data.handoff === "object") {
       const ticket = data.handoff.ticket_id;
+      // agent_available false: nobody can answer now; the reply's text gives the contact channels.
+      const waiting = data.handoff.agent_available !== false;
       cards.push(
         el(
           "div",
-          { class: "sb-card sb-handoff", "data-testid": "handoff-notice" },
-          el("p", { class: "sb-card-title" }, icon("person"), "Connecting you with a support agent"),
-          el("p", { text: "An agent will reply right here. You can close this window; your conversation is kept." }),
+          { class: "sb-card sb-handoff", "data-testid": "handoff-notice", "data-available": waiting ? "true" : "false" },
+          el("p", { class: "sb-card-title" }, icon("person"), waiting ? "Connecting you with a support agent" : "No agent available right now"),
+          el("p", {
+            text: waiting
+              ? "An agent will reply right here. You can close this window; your conversation is kept."
+              : "Your request is saved for our team. You can keep asking me questions here.",
+          }),
           ticket !== undefined && ticket !== null ? el("p", { class: "sb-muted", text: `Ticket ${ticket}` }) : null
         )
       );
@@ -589,8 +636,10 @@
   }
 
   /** Polling and ratings prove who the buyer is the same way /v1/chat does, so a signed-in
-   * buyer's conversation can't be read with its session id alone. */
+   * buyer's conversation can't be read with its session id alone. Headers, never the URL: URLs
+   * end up in logs and Referer headers. */
   function identityHeaders() {
+    if (CUSTOMER_TOKEN) return { "X-Customer-Token": CUSTOMER_TOKEN };
     return CUSTOMER_ID && CUSTOMER_HASH ? { "X-Customer-Id": CUSTOMER_ID, "X-Customer-Hash": CUSTOMER_HASH } : {};
   }
 
@@ -638,7 +687,7 @@
     const data = raw.data && typeof raw.data === "object" ? raw.data : {};
     previous.data = Object.assign({}, previous.data || {}, data);
     if (raw.source && typeof raw.source === "object") previous.source = raw.source;
-    if (data.handoff) state.handoff = true;
+    if (data.handoff && data.handoff.agent_available !== false) state.handoff = true;
     if (raw.id !== undefined && raw.id !== null) previous.mergedIds = (previous.mergedIds || []).concat(String(raw.id));
     refreshMessage(previous);
     return true;
@@ -666,7 +715,7 @@
         data: raw.data && typeof raw.data === "object" ? raw.data : null,
         source: raw.source && typeof raw.source === "object" ? raw.source : null,
       };
-      if (message.data && message.data.handoff) state.handoff = true;
+      if (message.data && message.data.handoff && message.data.handoff.agent_available !== false) state.handoff = true;
       state.messages.push(message);
       addToLog(message);
       previous = message;
@@ -685,8 +734,11 @@
     sendButton.disabled = true;
     scrollToEnd();
     const body = { session_id: state.sessionId, message: message.payload || message.text };
-    if (CUSTOMER_ID) body.customer_id = CUSTOMER_ID;
-    if (CUSTOMER_HASH) body.customer_hash = CUSTOMER_HASH;
+    if (CUSTOMER_TOKEN) body.customer_token = CUSTOMER_TOKEN;
+    else if (CUSTOMER_ID) {
+      body.customer_id = CUSTOMER_ID;
+      if (CUSTOMER_HASH) body.customer_hash = CUSTOMER_HASH;
+    }
     try {
       let payload;
       try {

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Literal
 
 from bot.answers.model import Answer
-from bot.corpus import Validity
+from bot.corpus import Validity, cited_title
 
 Channel = Literal["web", "whatsapp"]
 
+SOURCE_PREFIX = "Source: "
 MORE_HINT = {"web": "", "whatsapp": "Reply MORE for the rest of this article."}
 
 
@@ -42,8 +43,7 @@ def validity_note(validity: Validity | None, expired: bool) -> str:
 
 
 def source_line(answer: Answer) -> str:
-    where = f" ({answer.platform} help center)" if answer.platform else ""
-    return f"Source: {answer.source_title}{where}"
+    return f"{SOURCE_PREFIX}{cited_title(answer.source_title, answer.platform)}"
 
 
 def render(answer: Answer, channel: Channel = "web") -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.policy import engine
 from bot.schemas.base import Model, as_utc
@@ -39,6 +40,10 @@ from bot.schemas.decisions import (
 )
 from bot.schemas.orders import ItemLine, Order, OrderFacts, OrderSummary
 
+if TYPE_CHECKING:
+    from bot.availability import AgentAvailability
+    from bot.corpus import Article
+
 __all__ = ["CHECKS"]
 
 SIGN_IN = "Please sign in so I can look at your orders: I only share order details with the account that placed them."
@@ -64,6 +69,10 @@ UNREADABLE = "Sorry, I can only read text messages. Please type your question."
 TOO_QUICK = "You're sending messages too quickly. Please wait a moment, then try again."
 UNAVAILABLE = "Sorry, the assistant is not available right now. Please try again in a few minutes."
 HANDOFF_PAYLOAD = "/human_handoff"
+# Options where a channel has no buttons: Twilio's numbered list, and the Cloud API's list menu.
+REPLY_WITH_NUMBER = "Reply with a number:"
+CHOOSE_OPTION = "Choose an option:"
+OPTIONS_BUTTON = "See options"
 
 # The payload key marking a reply that is not an answer: the help center had none it was sure of.
 # Channels ignore it; the agent console, metrics and `supportbot eval answers` can count on it
@@ -485,6 +494,59 @@ def too_long(limit: int) -> str:
 
 def handoff_text(ticket_id: str | None) -> str:
     return HANDOFF.format(ticket_id=ticket_id)
+
+
+# The help-center article whose table lists the customer-care channels (call center, WhatsApp,
+# e-mail): the only source of the numbers a buyer is given when no agent can answer.
+CONTACT_ARTICLE_TITLE = "How can I contact customer service?"
+NOBODY_NOW = {
+    "closed": "No one from our support team is available right now: our hours are {hours}.",
+    "nobody_online": "No one from our support team is available right now.",
+}
+HANDOFF_LATER = (
+    "I've saved your request as ticket {ticket_id}, so a colleague can follow up when they're back."
+)
+STILL_HERE = "Meanwhile I'm still here: ask me anything else."
+
+
+def contact_article(articles: Iterable[Article]) -> Article | None:
+    """The customer-care contact article of the served corpus, if it has one."""
+    wanted = _squeezed(CONTACT_ARTICLE_TITLE)
+    return next((a for a in articles if _squeezed(a.title) == wanted), None)
+
+
+def contact_lines(article: Article) -> list[str]:
+    """The article's channels, one per table row ('E-mail: CustomerCare@...'), as the page words them."""
+    return [
+        f"- {row.text()}" for section in article.sections for block in section.blocks for row in block.rows
+    ]
+
+
+def handoff_unavailable_text(
+    ticket_id: str | None, availability: AgentAvailability, contact: Article | None
+) -> str:
+    """A handoff nobody can take now: why, the ticket kept for later, the published channels
+    (named by the platform whose help center lists them), and that the bot still answers."""
+    lines = [NOBODY_NOW.get(availability.code, NOBODY_NOW["nobody_online"]).format(hours=availability.hours)]
+    if ticket_id:
+        lines[0] += " " + HANDOFF_LATER.format(ticket_id=ticket_id)
+    channels = contact_lines(contact) if contact is not None else []
+    if contact is not None and channels:
+        owner = f"{contact.platform} customer care" if contact.platform else "our customer care"
+        lines.append(f"You can also reach {owner}:")
+        lines.extend(channels)
+    lines.append(STILL_HERE)
+    return "\n".join(lines)
+
+
+def handoff_payload(ticket_id: str, *, agent_available: bool) -> dict[str, Any]:
+    """``{"handoff": {"ticket_id", "agent_available"}}``: false keeps the conversation with the bot
+    (``bot.chat``) while the ticket waits for an agent."""
+    return {"handoff": {"ticket_id": ticket_id, "agent_available": agent_available}}
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def _capitalised(text: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from bot.channels.render import cloud_text
 from bot.errors import DeliveryFailed
 
 SIGNATURE_PREFIX = "sha256="
@@ -37,6 +38,9 @@ class IncomingMessage:
     sender: str  # the buyer's WhatsApp id (their phone number in international format, digits only)
     text: str | None  # None for media and other types the assistant cannot read
     kind: str
+    # A tapped reply button or list row: the id we gave the option (its payload, or an "sb:" reference
+    # for a long one, see bot.channels.render.option_id); ``text`` is then the option's title.
+    reply_id: str | None = None
 
 
 def _text_of(message: dict[str, Any]) -> str | None:
@@ -48,10 +52,24 @@ def _text_of(message: dict[str, Any]) -> str | None:
         button = message.get("button") or {}
         return button.get("text") or button.get("payload")
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
-        return reply.get("title") or reply.get("id")
+        title = _interactive_reply(message).get("title")
+        return str(title) if isinstance(title, str) and title.strip() else _reply_id(message)
     return None
+
+
+def _interactive_reply(message: dict[str, Any]) -> dict[str, Any]:
+    interactive = message.get("interactive")
+    if not isinstance(interactive, dict):
+        return {}
+    reply = interactive.get("button_reply") or interactive.get("list_reply")
+    return reply if isinstance(reply, dict) else {}
+
+
+def _reply_id(message: dict[str, Any]) -> str | None:
+    if message.get("type") != "interactive":
+        return None
+    reply_id = _interactive_reply(message).get("id")
+    return reply_id if isinstance(reply_id, str) and reply_id else None
 
 
 def parse_messages(payload: Any) -> list[IncomingMessage]:
@@ -79,13 +97,14 @@ def parse_messages(payload: Any) -> list[IncomingMessage]:
                         sender=str(message["from"]),
                         text=_text_of(message),
                         kind=str(message.get("type") or "unknown"),
+                        reply_id=_reply_id(message),
                     )
                 )
     return found
 
 
 class WhatsAppCloudClient:
-    """Sends text messages with the Cloud API's ``/{phone_number_id}/messages`` endpoint."""
+    """Sends messages with the Cloud API's ``/{phone_number_id}/messages`` endpoint."""
 
     def __init__(
         self,
@@ -103,14 +122,11 @@ class WhatsAppCloudClient:
         await self._client.aclose()
 
     async def send_text(self, phone_number_id: str, to: str, text: str) -> None:
+        await self.send(phone_number_id, cloud_text(to, text))
+
+    async def send(self, phone_number_id: str, body: dict[str, Any]) -> None:
+        """One send-API body as ``bot.channels.render`` makes them (text or interactive)."""
         url = f"{self.api_url}/{phone_number_id}/messages"
-        body = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": to,
-            "type": "text",
-            "text": {"preview_url": False, "body": text},
-        }
         try:
             response = await self._client.post(url, json=body, headers=self._headers)
         except httpx.HTTPError as exc:

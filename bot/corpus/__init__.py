@@ -167,6 +167,12 @@ class Validity:
         return data
 
 
+def cited_title(title: str, platform: str | None) -> str:
+    """How buyers see a source, on every channel: the title, and whose help center it is
+    (WISHALIVE's and AliExpress's pages differ)."""
+    return f"{title} ({platform} help center)" if platform else title
+
+
 @dataclass(frozen=True)
 class Article:
     """One help-center article.
@@ -207,7 +213,7 @@ class Article:
     @property
     def source_title(self) -> str:
         """How a reply cites this article: its title, with the platform whose help center it is."""
-        return f"{self.title} ({self.platform} help center)" if self.platform else self.title
+        return cited_title(self.title, self.platform)
 
     def is_current(self, today: date) -> bool:
         """False for an ended campaign or notice: kept for agents, not offered to buyers."""
@@ -350,6 +356,26 @@ def load_articles(path: Path | str) -> list[Article]:
 def corpus_hash(path: Path | str) -> str:
     """Content hash of the corpus file; the search index is rebuilt when it changes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The articles a process serves: the committed ``articles.yaml`` (its sha256 is ``base_hash``)
+    with the admins' edits applied on top (``edits``: the id of the newest edit, "" for none;
+    see ``bot.knowledge``). The search index records both, so it is rebuilt when either changes."""
+
+    articles: tuple[Article, ...]
+    base_hash: str
+    edits: str = ""
+
+    @property
+    def version(self) -> str:
+        return f"{self.base_hash[:12]}+{self.edits or '0'}"
+
+
+def base_corpus(path: Path | str) -> Corpus:
+    """``articles.yaml`` alone, without edits (what a process without the database serves)."""
+    return Corpus(tuple(load_articles(path)), corpus_hash(path))
 
 
 def articles_by_id(articles: list[Article]) -> dict[str, Article]:

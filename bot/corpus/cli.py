@@ -20,6 +20,19 @@ def register(commands: Any, groups: dict[str, Any]) -> None:
     show.add_argument("article_id")
     show.set_defaults(func=_show)
 
+    importing = groups["faq"].add_parser(
+        "import",
+        help="Serve a changed help-center page now (admin): its new and changed articles become edits.",
+        description=(
+            "Reads FILE as the new text of PAGE (a page of sources.yaml), re-ingests, records every new or "
+            "changed article of that page as an edit in the database (served on top of articles.yaml, see "
+            "docs/operations.md), then rebuilds and publishes the search index; running processes follow it."
+        ),
+    )
+    importing.add_argument("page", help="the page's name in data/faq/sources.yaml")
+    importing.add_argument("file", help="the page's new text ('-' for stdin)")
+    importing.set_defaults(func=_import)
+
 
 def _ingest(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -45,3 +58,27 @@ def _show(args: argparse.Namespace) -> int:
             print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
             return 0
     raise UsageError(f"no article with id {args.article_id!r}")
+
+
+def _import(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from bot import db
+    from bot.config import get_settings
+    from bot.knowledge import ArticleEdits, KnowledgeService
+    from bot.schemas.agents import CLI_ACTOR, Actor
+    from bot.search import build_index
+
+    settings = get_settings()
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {args.file}: {exc}") from None
+    knowledge = KnowledgeService(settings, ArticleEdits(db.get_engine(settings.database_url)))
+    result = knowledge.import_page(args.page, text, actor=Actor(name=CLI_ACTOR, role="admin", via="cli"))
+    print(json.dumps(result.to_dict(), ensure_ascii=False))
+    if result.reindexing:
+        meta = build_index(settings, corpus=knowledge.corpus())
+        print(f"published FAQ index {meta['build']} ({meta['articles']} articles)")
+    return 0

@@ -535,8 +535,15 @@ def _check_fallbacks(article: Article) -> None:
                 )
 
 
-def build_articles(raw_dir: Path, manifest: dict[str, Any]) -> list[Article]:
+def build_articles(
+    raw_dir: Path, manifest: dict[str, Any], *, texts: dict[str, str] | None = None
+) -> list[Article]:
+    """Every article of the documents in ``sources.yaml``; ``texts`` replaces the text of some
+    documents (an admin importing a changed help-center page) without touching ``raw_dir``."""
     sources = manifest.get("sources") or {}
+    unknown_pages = sorted(set(texts or {}) - set(sources))
+    if unknown_pages:
+        raise SupportbotError(f"no help-center page {unknown_pages[0]!r} in sources.yaml")
     built: list[Built] = []
     alias_of: dict[str, str] = {}
     per_article: dict[str, dict[str, Any]] = {}
@@ -544,7 +551,7 @@ def build_articles(raw_dir: Path, manifest: dict[str, Any]) -> list[Article]:
         rules = DocRules.from_config(name, sources[name] or {})
         path = raw_dir / name
         try:
-            text = path.read_text(encoding="utf-8")
+            text = (texts or {})[name] if name in (texts or {}) else path.read_text(encoding="utf-8")
         except OSError as exc:
             raise SupportbotError(f"cannot read {path}: {exc.strerror or exc}") from None
         parser = PARSERS.get(rules.format)
@@ -680,9 +687,55 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def ingest(faq_dir: Path, out: Path | None = None) -> list[Article]:
+def load_aliases(path: Path) -> dict[str, list[str]]:
+    """``{article_id: [buyer wording, ...]}`` from the reviewed aliases file (``supportbot review
+    export`` writes it; people review and commit it). A missing file has no aliases."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SupportbotError(f"cannot read the aliases file {path}: {exc}") from None
+    articles = (data or {}).get("articles") if isinstance(data, dict) else None
+    if data and not isinstance(articles, dict):
+        raise SupportbotError(f"{path} must have an 'articles' mapping of article id to wordings")
+    return {str(key): [str(text) for text in texts or ()] for key, texts in (articles or {}).items()}
+
+
+def apply_aliases(articles: list[Article], aliases: dict[str, list[str]], where: str) -> list[Article]:
+    """Each article with the reviewed wordings it lacks added as aliases (in file order)."""
+    known = {article.id for article in articles}
+    missing = sorted(set(aliases) - known)
+    if missing:
+        raise SupportbotError(f"{where}: no article {missing[0]!r} (was it renamed by ingest?)")
+    out = []
+    for article in articles:
+        seen = {normalise_question(text) for text in (article.title, *article.aliases)}
+        added = []
+        for text in aliases.get(article.id) or []:
+            if normalise_question(text) not in seen:
+                seen.add(normalise_question(text))
+                added.append(text)
+        out.append(replace(article, aliases=(*article.aliases, *added)) if added else article)
+    return out
+
+
+def build_corpus(faq_dir: Path, *, texts: dict[str, str] | None = None) -> list[Article]:
+    """What ``supportbot ingest`` writes: the documents' articles with the reviewed aliases
+    (``sources.yaml``'s ``aliases:`` file, e.g. ``aliases.yaml``)."""
     manifest = load_manifest(faq_dir / "sources.yaml")
-    articles = build_articles(faq_dir / "raw", manifest)
+    articles = build_articles(faq_dir / "raw", manifest, texts=texts)
+    aliases_name = manifest.get("aliases")
+    if aliases_name:
+        path = faq_dir / str(aliases_name)
+        articles = apply_aliases(articles, load_aliases(path), path.name)
+    return articles
+
+
+def ingest(faq_dir: Path, out: Path | None = None) -> list[Article]:
+    articles = build_corpus(faq_dir)
     target = out or faq_dir / "articles.yaml"
     target.write_text(dump_articles(articles), encoding="utf-8")
     return articles

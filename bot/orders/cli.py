@@ -1,4 +1,4 @@
-"""`supportbot orders migrate | seed | list | show | import`: the order store, for admins.
+"""`supportbot orders migrate | seed | list | show | import | revoke-identities`: the order store, for admins.
 
 Every command works on ``SUPPORTBOT_DB_URL`` (default: the SQLite file under ``var/``). Orders
 are printed as order JSON, one object per line, so the output pipes straight into
@@ -51,6 +51,17 @@ def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._S
     )
     show.add_argument("order_id")
     show.set_defaults(func=_show)
+
+    revoke = orders.add_parser(
+        "revoke-identities",
+        help="Sign a customer out of the chat widget everywhere (tokens issued until now, every hash).",
+        description=(
+            "Widget tokens issued until now and every customer_hash of the customer stop being "
+            "accepted, without rotating SUPPORTBOT_WIDGET_SECRET; tokens issued afterwards work."
+        ),
+    )
+    revoke.add_argument("customer_id")
+    revoke.set_defaults(func=_revoke)
 
     importing = orders.add_parser(
         "import",
@@ -114,6 +125,14 @@ def _show(args: argparse.Namespace) -> int:
     if order is None:
         raise UsageError(f"no order {args.order_id!r}")
     print(json.dumps(order.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from bot.schemas.customers import IdentitiesRevoked
+
+    at = _store().revoke_identities(args.customer_id)  # NotFound (exit 2) for an unknown customer
+    print(IdentitiesRevoked(customer_id=args.customer_id, identities_valid_after=at).json())
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.errors import InvalidField, SupportbotError, UsageError
+from bot.errors import InvalidField, NotFound, SupportbotError, UsageError
 from bot.schemas.base import check_one_of, revalidated, utc_now
 from bot.schemas.conversations import CHANNELS, TICKET_STATUSES, Channel, Ticket, TicketStatus
 from bot.schemas.customers import Customer, phone_digits
@@ -132,6 +133,31 @@ class OrderStore:
         with db.database_errors(self.engine), self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return _customer(rows[0]) if len(rows) == 1 else None
+
+    def identities_valid_after(self, customer_id: str) -> datetime | None:
+        """When the customer's widget identities were last revoked; None if never (or no such customer)."""
+        query = select(db.customers.c.identities_valid_after).where(db.customers.c.customer_id == customer_id)
+        with db.database_errors(self.engine), self.engine.connect() as conn:
+            value = conn.execute(query).scalar_one_or_none()
+        return value if isinstance(value, datetime) else None
+
+    def revoke_identities(self, customer_id: str, at: datetime | None = None) -> datetime:
+        """Every widget token issued until ``at`` (default now) and every customer_hash of the
+        customer stop being accepted; ``NotFound`` for an unknown customer."""
+        when = at or utc_now()
+
+        def write(conn: Connection) -> datetime:
+            table = db.customers
+            result = conn.execute(
+                table.update()
+                .where(table.c.customer_id == customer_id)
+                .values(identities_valid_after=when, updated_at=utc_now())
+            )
+            if not result.rowcount:
+                raise NotFound(f"There is no customer {customer_id}.")
+            return when
+
+        return self._write(write)
 
     def count_orders(self) -> int:
         with db.database_errors(self.engine), self.engine.connect() as conn:

@@ -8,6 +8,7 @@ input is taken as UTC (SQLite hands naive values back). One place per limit: the
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -30,6 +31,22 @@ ITEM_TITLE_MAX_CHARS = 200
 CURRENCY_CHARS = 3
 ASSIST_TEXT_MAX_CHARS = 10_000
 ASSIST_MAX_MESSAGES = 200
+# Row ids and counters: message ids are INTEGER columns, 32-bit on PostgreSQL; a larger number
+# from a client would overflow in the database driver.
+ROW_ID_MAX = 2**31 - 1
+ITEM_QUANTITY_MAX = 1_000_000
+AMOUNT_MAX = Decimal("999999999999999.99")  # quantizing to cents stays exact well below this
+# The instants an order, a decision or a query may name. The eligibility engine adds weeks to
+# them, which must stay far inside what ``datetime`` holds (years 1 to 9999).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+AGENT_NAME_MAX_CHARS = 64  # an agent's sign-in name
+AGENT_PASSWORD_MIN_CHARS = 12
+AGENT_PASSWORD_MAX_CHARS = 200  # argon2 hashes anything; a cap keeps a 1 MB "password" out
+ARTICLE_ID_MAX_CHARS = 128
+INTENT_MAX_CHARS = 100
+ARTICLE_TITLE_MAX_CHARS = 300
+ARTICLE_TEXT_MAX_CHARS = 50_000
 
 
 def check_one_of(field: str, value: object, choices: Sequence[str]) -> None:
@@ -56,18 +73,75 @@ def isoformat_z(value: datetime) -> str:
 
 
 def parse_datetime(value: Any, field: str) -> datetime:
-    """ISO 8601 (or a ``datetime``) -> aware UTC; ``InvalidField`` naming ``field`` otherwise."""
+    """ISO 8601 (or a ``datetime``) -> aware UTC between ``EARLIEST`` and ``LATEST``;
+    ``InvalidField`` naming ``field`` otherwise."""
     if isinstance(value, datetime):
-        return as_utc(value)
-    if not isinstance(value, str) or not value.strip():
+        parsed = value
+    elif not isinstance(value, str) or not value.strip():
         raise InvalidField(field, "must be an ISO 8601 date-time string")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    else:
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidField(field, f"{value!r} is not an ISO 8601 date-time") from None
     try:
-        return as_utc(datetime.fromisoformat(text))
-    except ValueError:
-        raise InvalidField(field, f"{value!r} is not an ISO 8601 date-time") from None
+        instant = as_utc(parsed)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        instant = None
+    if instant is None or not EARLIEST <= instant < LATEST:
+        raise InvalidField(
+            field, f"must be between {EARLIEST.year} and {LATEST.year - 1} (got {isoformat_z_safe(parsed)})"
+        )
+    return instant
+
+
+def isoformat_z_safe(value: datetime) -> str:
+    """``isoformat_z`` for a date that may not convert to UTC (kept in its own offset then)."""
+    try:
+        return isoformat_z(value)
+    except OverflowError:
+        return value.isoformat()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
+
+
+def loads_json(data: bytes | str) -> Any:
+    """JSON from a client, refusing with ``ValueError`` what JSON parsers let through but nothing
+    after them can take: NaN and Infinity, numbers beyond a float (``1e400``), integers past
+    Python's digit limit, lone UTF-16 surrogates (``"\\ud800"``) and NUL characters (neither can
+    be stored, encoded or sent on)."""
+    value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+    _check_strings(value)
+    return value
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("a string holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string holds a lone UTF-16 surrogate, which is not a character") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
 
 
 class _UtcDateTime(datetime):
@@ -79,9 +153,7 @@ class _UtcDateTime(datetime):
 
     @classmethod
     def validate(cls, value: Any) -> datetime:
-        if isinstance(value, datetime):
-            return as_utc(value)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, (datetime, str)) or (isinstance(value, str) and not value.strip()):
             raise ValueError("must be an ISO 8601 date-time string")
         try:
             return parse_datetime(value, "")

@@ -16,6 +16,7 @@ from bot.schemas.base import (
     ASSIST_MAX_MESSAGES,
     ASSIST_TEXT_MAX_CHARS,
     ID_MAX_CHARS,
+    ROW_ID_MAX,
     WEB_SESSION_ID_MAX_CHARS,
     Model,
 )
@@ -29,21 +30,25 @@ from bot.schemas.decisions import OrderEligibility
 from bot.schemas.search import SearchHit
 
 # Web session ids never contain ':'; WhatsApp session ids always do (see bot.chat), so a web
-# client can never write into a WhatsApp conversation.
-WEB_SESSION_ID = re.compile(rf"^[A-Za-z0-9_.@+-]{{1,{WEB_SESSION_ID_MAX_CHARS}}}$")
+# client can never write into a WhatsApp conversation. Always used with fullmatch: '$' would
+# let a trailing newline through.
+WEB_SESSION_ID = re.compile(rf"[A-Za-z0-9_.@+-]{{1,{WEB_SESSION_ID_MAX_CHARS}}}")
 WEB_SESSION_ID_RULE = f"must be 1 to {WEB_SESSION_ID_MAX_CHARS} letters, digits or . _ - @ +"
 CUSTOMER_HASH_MAX_CHARS = 128
+CUSTOMER_TOKEN_MAX_CHARS = 4096
 
 if TYPE_CHECKING:
     CustomerRef = str
+    MessageId = int
 else:
-    from pydantic import constr
+    from pydantic import conint, constr
 
     CustomerRef = constr(max_length=ID_MAX_CHARS)
+    MessageId = conint(ge=1, le=ROW_ID_MAX)
 
 
 def check_web_session_id(value: str) -> str:
-    if not WEB_SESSION_ID.match(value):
+    if not WEB_SESSION_ID.fullmatch(value):
         raise ValueError(WEB_SESSION_ID_RULE)
     return value
 
@@ -62,6 +67,12 @@ class ChatRequest(Model):
         default=None,
         max_length=CUSTOMER_HASH_MAX_CHARS,
         description="hex HMAC-SHA256 of customer_id under SUPPORTBOT_WIDGET_SECRET, computed by the shop.",
+    )
+    customer_token: str | None = Field(
+        default=None,
+        max_length=CUSTOMER_TOKEN_MAX_CHARS,
+        description="Instead of customer_hash: a JWT (HS256) with sub, iat and exp, signed by the shop "
+        "with SUPPORTBOT_WIDGET_SECRET (docs/widget.md).",
     )
 
     _session = validator("session_id", allow_reuse=True)(check_web_session_id)
@@ -85,7 +96,7 @@ class ChatHistory(Model):
 
 class FeedbackRequest(Model):
     session_id: str
-    message_id: int
+    message_id: MessageId
     helpful: StrictBool
 
     _session = validator("session_id", allow_reuse=True)(check_web_session_id)

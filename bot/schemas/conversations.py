@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import quote
 
-from pydantic import Field
+from pydantic import Field, root_validator
 
+from bot.corpus import cited_title
 from bot.schemas.base import Model, UtcDateTime
 
 Channel = Literal["web", "whatsapp"]
@@ -35,20 +37,50 @@ class ChannelAddress(Model):
 
 
 class Button(Model):
+    """An option the buyer can pick: ``title`` is what they see, ``payload`` what the bot receives
+    (an intent like ``/human_handoff`` or words the bot understands). Channels draw it natively:
+    a widget button, a WhatsApp reply button or list row, a numbered line on Twilio."""
+
     title: str
     payload: str
 
 
+def help_path(article_id: str) -> str:
+    """The gateway's page for an article (``/help/{id}``), relative to wherever the gateway lives."""
+    return f"/help/{quote(article_id, safe='')}"
+
+
 class Source(Model):
-    """The help article an answer comes from (its title is what buyers see)."""
+    """The help article an answer comes from. Buyers see ``label`` (the title, and whose help center
+    it is); the id only makes the link. Senders give ``id``, ``title`` and optionally ``category``,
+    ``platform`` and ``more``; ``label`` and ``url`` are always derived, whatever a sender put there."""
 
     id: str
     title: str
-    category: str
+    category: str = ""
+    platform: str | None = Field(default=None, description="Whose help center: WISHALIVE, AliExpress, ...")
+    more: bool = Field(
+        default=False,
+        description=(
+            "The answer is only part of the article: the web shows a 'Read the whole article' link, "
+            "WhatsApp asks the buyer to reply MORE."
+        ),
+    )
+    label: str = Field(default="", description="How buyers see the source: the title with its help center.")
+    url: str = Field(default="", description="The article's help page, relative to the gateway: /help/{id}.")
+
+    @root_validator(skip_on_failure=True)
+    def _derived(cls, values: dict[str, Any]) -> dict[str, Any]:
+        values["label"] = cited_title(values["title"] or values["id"], values.get("platform"))
+        values["url"] = help_path(values["id"])
+        return values
 
 
 class Handoff(Model):
     ticket_id: str | None = None
+    # False when no person can answer now (outside opening hours, nobody at the console): the
+    # ticket waits for later and the conversation stays with the bot.
+    agent_available: bool = True
 
 
 class Message(Model):
@@ -61,16 +93,32 @@ class Message(Model):
     data: dict[str, Any] | None = None
     created_at: UtcDateTime
     helpful: bool | None = None
+    # An agent message's author (the agent's name; null for the admin token).
+    author: str | None = None
+    # A buyer message's intent as Rasa understood it.
+    intent: str | None = None
+
+    @property
+    def options(self) -> list[Button]:
+        """The options a bot message offered (stored with it as ``data.buttons``)."""
+        stored = (self.data or {}).get("buttons")
+        if not isinstance(stored, list):
+            return []
+        return [Button.parse_obj(item) for item in stored if isinstance(item, dict)]
 
 
 class AgentMessage(Model):
-    """A message as the agent console shows it: the stored payload as is."""
+    """A message as the agent console shows it: the stored payload as is, who wrote an agent
+    message, what Rasa understood of a buyer message and how the buyer rated a bot message."""
 
     id: int
     role: Role
     text: str
     data: dict[str, Any] | None = None
     created_at: UtcDateTime
+    author: str | None = None
+    intent: str | None = None
+    helpful: bool | None = None
 
     @classmethod
     def of(cls, message: Message) -> AgentMessage:
@@ -80,6 +128,9 @@ class AgentMessage(Model):
             text=message.text,
             data=message.data or None,
             created_at=message.created_at,
+            author=message.author,
+            intent=message.intent,
+            helpful=message.helpful,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from pydantic import validator
+from pydantic import Field, validator
 
 from bot.schemas.base import (
     EMAIL_MAX_CHARS,
@@ -15,9 +15,10 @@ from bot.schemas.base import (
     PHONE_MAX_DIGITS,
     PHONE_MIN_DIGITS,
     Model,
+    UtcDateTime,
 )
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch
 
 if TYPE_CHECKING:
     CustomerId = str
@@ -61,7 +62,7 @@ class Customer(Model):
     @validator("email", pre=True)
     def _email(cls, value: Any) -> str | None:
         email = _blank_is_none(value)
-        if email is not None and (len(email) > EMAIL_MAX_CHARS or not _EMAIL.match(email)):
+        if email is not None and (len(email) > EMAIL_MAX_CHARS or not _EMAIL.fullmatch(email)):
             raise ValueError(f"{email!r} is not an email address")
         return email
 
@@ -78,3 +79,13 @@ class Customer(Model):
     @property
     def phone_digits(self) -> str | None:
         return phone_digits(self.phone) if self.phone else None
+
+
+class IdentitiesRevoked(Model):
+    """The answer to revoking a customer's widget identities (admin API and CLI)."""
+
+    customer_id: str
+    identities_valid_after: UtcDateTime = Field(
+        ...,
+        description="Widget tokens issued until then, and every customer_hash of the customer, are refused.",
+    )

@@ -16,8 +16,10 @@ from pydantic import Extra, Field, StrictBool, root_validator, validator
 
 from bot.errors import InvalidField
 from bot.schemas.base import (
+    AMOUNT_MAX,
     CURRENCY_CHARS,
     ID_MAX_CHARS,
+    ITEM_QUANTITY_MAX,
     ITEM_TITLE_MAX_CHARS,
     Model,
     UtcDateTime,
@@ -74,7 +76,7 @@ else:
 
     OrderId = constr(strip_whitespace=True, min_length=1, max_length=ID_MAX_CHARS)
     ItemTitle = constr(strip_whitespace=True, min_length=1, max_length=ITEM_TITLE_MAX_CHARS)
-    Quantity = conint(strict=True, ge=1)
+    Quantity = conint(strict=True, ge=1, le=ITEM_QUANTITY_MAX)
 
 
 class _Money(Decimal):
@@ -94,6 +96,8 @@ class _Money(Decimal):
             raise ValueError(f"{value!r} is not a number") from None
         if not amount.is_finite() or amount < 0:
             raise ValueError("must be a non-negative number")
+        if amount > AMOUNT_MAX:
+            raise ValueError(f"must be at most {AMOUNT_MAX}")
         return amount.quantize(Decimal("0.01"))
 
     @classmethod

@@ -10,9 +10,17 @@ The index also remembers the buyer questions each article was trained on
 
 The encoder is the MiniLM fine-tuned by `supportbot index` (``models/encoder/``, see
 tools/encoder.py). Without it, search falls back to the base MiniLM and says so in the log: answers
-stay available, only less precise. The index lives in ``models/faq/`` with the hashes of the corpus
-and the questions it was built from and the stamp of the encoder that embedded it, and is rebuilt
-whenever one of them changes.
+stay available, only less precise.
+
+The index holds the articles it was built from (``articles.json``: the committed corpus with the
+admins' edits, ``bot.corpus.Corpus``) and its entries (``entries.json``: the chunks and the
+remembered questions), so a process loading it serves exactly what was indexed. It records the
+hash of ``articles.yaml``, the newest edit, the hash of the training questions and the stamp of
+the encoder that embedded it, and is rebuilt whenever one of them changes. ``models/faq`` is a
+symbolic link to the current build under ``models/faq.builds/``; a new build is written beside it
+and the link is replaced in one rename, so a reader in another process (the action server
+following the gateway's rebuild, ``bot.search.live``) sees the old build or the new one, never a
+half-written or mixed index.
 """
 
 from __future__ import annotations
@@ -20,11 +28,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.corpus import Article, corpus_hash, load_articles
+from bot.corpus import Article, Corpus, article_from_dict, base_corpus, corpus_hash, load_articles
 from bot.corpus.queries import Query, load_query_set
 from bot.errors import SupportbotError, UsageError
 from bot.search.bm25 import BM25
@@ -43,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-INDEX_VERSION = 6
+# 7: entries.json with kinds and articles.json, published as a build behind the models/faq link.
+INDEX_VERSION = 7
 # The fine-tuned encoder: a sentence-transformers model directory with this stamp file in it.
 ENCODER_DIR = "encoder"
 ENCODER_STAMP = "supportbot-encoder.json"
@@ -282,6 +292,10 @@ def index_entries(
 class Searcher:
     """Scores every article for a query from its entries' similarities and BM25 (see the weights)."""
 
+    # The published build it was loaded from ("" for a searcher built in memory) and its corpus.
+    build: str = ""
+    corpus_version: str = ""
+
     def __init__(
         self,
         articles: list[Article],
@@ -442,11 +456,25 @@ def index_dir(settings: Settings) -> Path:
     return settings.models_path / "faq"
 
 
-def _questions(settings: Settings, articles: list[Article]) -> tuple[Query, ...]:
-    """The training questions search remembers; none when the file is absent (a bare corpus)."""
+def builds_dir(settings: Settings) -> Path:
+    return settings.models_path / "faq.builds"
+
+
+# A build the link no longer points to is kept this long, for a reader that resolved the link
+# just before it moved; the newest KEEP_BUILDS are always kept.
+BUILD_GRACE_SECONDS = 600
+KEEP_BUILDS = 2
+
+
+def _questions(settings: Settings) -> tuple[Query, ...]:
+    """The training questions search remembers; none when the file is absent (a bare corpus).
+
+    Their sources are resolved on ``articles.yaml``, the reviewed corpus the encoder learnt them on,
+    not on the served one: an admin's edit that rewords an article keeps its questions (they belong
+    to its id), and cannot make a quoted source unresolvable while the gateway rebuilds."""
     if not settings.paraphrases_file.is_file():
         return ()
-    return load_query_set(settings.paraphrases_file, articles).queries
+    return load_query_set(settings.paraphrases_file, load_articles(settings.articles_file)).queries
 
 
 def _questions_hash(settings: Settings) -> str | None:
@@ -454,31 +482,45 @@ def _questions_hash(settings: Settings) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-def build_index(settings: Settings, embedder: Any = None) -> dict[str, Any]:
-    """Embed every entry and write ``models/faq/`` atomically (a crash leaves the old index)."""
+def build_index(
+    settings: Settings, embedder: Any = None, *, corpus: Corpus | None = None, reuse: bool | None = None
+) -> dict[str, Any]:
+    """Embed every entry of ``corpus`` (default: ``articles.yaml`` without edits), its articles'
+    chunks and the questions they are known to answer, and publish the index at ``models/faq`` in
+    one step (a crash leaves the old one in place). ``reuse`` (default: with the real embedder)
+    keeps the vectors the published index holds for the same text from the same encoder."""
     import faiss
 
     started = time.perf_counter()
-    articles = load_articles(settings.articles_file)
-    entries = index_entries(articles, _questions(settings, articles))
+    corpus = corpus or base_corpus(settings.articles_file)
+    articles = list(corpus.articles)
+    entries = index_entries(articles, _questions(settings))
     encoder = encoder_fingerprint(settings)
-    embedder = embedder or get_embedder(settings)
-    vectors = embedder.encode([e.text for e in entries])
+    vectors = _embed(
+        settings, [e.text for e in entries], encoder, embedder, embedder is None if reuse is None else reuse
+    )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
 
-    target = index_dir(settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".faq-", dir=target.parent))
+    builds = builds_dir(settings)
+    builds.mkdir(parents=True, exist_ok=True)
+    build = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    staging = builds / f".{build}.partial"
+    staging.mkdir()
     try:
         faiss.write_index(index, str(staging / "index.faiss"))
         (staging / "entries.json").write_text(
             json.dumps([[e.kind, e.article, e.text, e.section] for e in entries], ensure_ascii=False),
             encoding="utf-8",
         )
+        (staging / "articles.json").write_text(
+            json.dumps([article.to_dict() for article in articles], ensure_ascii=False), encoding="utf-8"
+        )
         meta = {
             "version": INDEX_VERSION,
-            "corpus_hash": corpus_hash(settings.articles_file),
+            "build": build,
+            "corpus_hash": corpus.base_hash,
+            "edits": corpus.edits,
             "questions_hash": _questions_hash(settings),
             "model": MODEL_NAME,
             "encoder": encoder,
@@ -489,63 +531,166 @@ def build_index(settings: Settings, embedder: Any = None) -> dict[str, Any]:
             "build_seconds": round(time.perf_counter() - started, 2),
         }
         (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        final = builds / build
+        staging.rename(final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _publish(final, index_dir(settings))
+    _prune(builds, keep=final.name)
     return meta
 
 
-def index_status(settings: Settings) -> str:
-    """'ok', 'missing', 'stale' or 'corrupt': what `load_searcher` would find."""
-    directory = index_dir(settings)
+def _embed(settings: Settings, texts: list[str], encoder: str, embedder: Any, reuse: bool) -> Any:
+    """Vectors of ``texts`` from ``encoder``; a text the published index already embedded with the
+    same encoder keeps its vector, so an admin's edit to one article re-embeds only that article's
+    entries (seconds, not minutes). Vectors are keyed by (encoder fingerprint, text): a retrained
+    encoder re-embeds everything."""
+    import numpy as np
+
+    known = _published_vectors(settings) if reuse else {}
+    missing = [text for text in dict.fromkeys(texts) if (encoder, text) not in known]
+    if missing:
+        fresh = (embedder or get_embedder(settings)).encode(missing)
+        known.update(((encoder, text), vector) for text, vector in zip(missing, fresh, strict=True))
+    return np.ascontiguousarray(np.stack([known[(encoder, text)] for text in texts]), dtype="float32")
+
+
+def _published_vectors(settings: Settings) -> dict[tuple[str, str], Any]:
+    """The published index's vectors by (encoder fingerprint, text); empty when nothing is reusable."""
+    import faiss
+
+    try:
+        directory = index_dir(settings).resolve()
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        encoder = meta.get("encoder")
+        if (
+            meta.get("version") != INDEX_VERSION
+            or meta.get("model") != MODEL_NAME
+            or not isinstance(encoder, str)
+        ):
+            return {}
+        texts = [str(row[2]) for row in json.loads((directory / "entries.json").read_text(encoding="utf-8"))]
+        index = faiss.read_index(str(directory / "index.faiss"))
+        if index.ntotal != len(texts):
+            return {}
+        vectors = index.reconstruct_n(0, index.ntotal)
+    except Exception:  # nothing reusable: embed everything
+        return {}
+    return {(encoder, text): vector for text, vector in zip(texts, vectors, strict=True)}
+
+
+def _publish(build: Path, target: Path) -> None:
+    """Point ``target`` at ``build`` by renaming a new link over it: atomic on POSIX."""
+    link = target.parent / f".{target.name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(build, target.parent), link)
+    try:
+        if target.is_dir() and not target.is_symlink():
+            # An index written before builds were published by link: set it aside for pruning.
+            target.rename(build.parent / f"legacy-{uuid.uuid4().hex[:8]}")
+        os.replace(link, target)
+    finally:
+        if os.path.lexists(link):
+            os.unlink(link)
+
+
+def _prune(builds: Path, keep: str) -> None:
+    now = time.time()
+    others = sorted(
+        (path for path in builds.iterdir() if path.is_dir() and path.name != keep),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for path in others[KEEP_BUILDS - 1 :]:  # (a builder's partial directory is young: kept)
+        if now - path.stat().st_mtime > BUILD_GRACE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _read_meta(directory: Path) -> dict[str, Any] | str:
     try:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return "missing"
     except (OSError, ValueError):
         return "corrupt"
-    if not isinstance(meta, dict) or meta.get("version") != INDEX_VERSION:
+    return meta if isinstance(meta, dict) else "corrupt"
+
+
+def index_status(settings: Settings, corpus: Corpus | None = None) -> str:
+    """'ok', 'missing', 'stale' or 'corrupt': what `load_searcher` would find.
+
+    Stale when ``articles.yaml``, the training questions or the encoder changed since the build,
+    or, given the ``corpus`` a process should serve, when its edits differ from the ones indexed."""
+    directory = index_dir(settings)
+    meta = _read_meta(directory)
+    if isinstance(meta, str):
+        return meta
+    if meta.get("version") != INDEX_VERSION:
         return "stale"
-    if meta.get("corpus_hash") != corpus_hash(settings.articles_file):
+    base_hash = corpus.base_hash if corpus is not None else base_corpus_hash(settings)
+    if meta.get("corpus_hash") != base_hash:
+        return "stale"
+    if corpus is not None and meta.get("edits", "") != corpus.edits:
         return "stale"
     if meta.get("questions_hash") != _questions_hash(settings):
         return "stale"
     if meta.get("encoder") != encoder_fingerprint(settings):
         return "stale"
-    if not (directory / "index.faiss").is_file() or not (directory / "entries.json").is_file():
+    if not all((directory / name).is_file() for name in ("index.faiss", "entries.json", "articles.json")):
         return "corrupt"
     return "ok"
 
 
+def base_corpus_hash(settings: Settings) -> str:
+    return corpus_hash(settings.articles_file)
+
+
+def published_build(settings: Settings) -> str | None:
+    """The build id the index link points at now (one small file read), None without an index."""
+    meta = _read_meta(index_dir(settings))
+    return None if isinstance(meta, str) else str(meta.get("build") or "") or None
+
+
 def load_searcher(
-    settings: Settings, rebuild: bool = True, embedder: Any = None, clock: Callable[[], date] = date.today
+    settings: Settings,
+    rebuild: bool = True,
+    embedder: Any = None,
+    clock: Callable[[], date] = date.today,
+    *,
+    corpus: Corpus | None = None,
 ) -> Searcher:
-    """The searcher over the current corpus; a missing, stale or corrupt index is rebuilt.
+    """The searcher over the current corpus (``corpus``, default ``articles.yaml`` as built); a
+    missing, stale or corrupt index is rebuilt unless ``rebuild`` is False (then an error).
     ``clock`` gives the day that decides which dated articles are still current."""
-    status = index_status(settings)
+    status = index_status(settings, corpus)
     if status != "ok":
         if not rebuild:
             raise SupportbotError(f"the FAQ index is {status}: run `supportbot index`")
         log.warning("FAQ index is %s; rebuilding it", status)
-        build_index(settings, embedder)
+        build_index(settings, embedder, corpus=corpus)
     try:
         return _open(settings, embedder, clock)
     except Exception as exc:  # a corrupt file that passed the cheap checks
         if not rebuild:
             raise SupportbotError(f"the FAQ index cannot be read ({exc}): run `supportbot index`") from None
         log.warning("FAQ index unreadable (%s); rebuilding it", exc)
-        build_index(settings, embedder)
+        build_index(settings, embedder, corpus=corpus)
         return _open(settings, embedder, clock)
 
 
 def _open(settings: Settings, embedder: Any, clock: Callable[[], date]) -> Searcher:
     import faiss
 
-    directory = index_dir(settings)
-    articles = load_articles(settings.articles_file)
+    # Resolved once: every file comes from the same build even if a new one is published meanwhile.
+    directory = index_dir(settings).resolve()
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    if embedder is None and meta.get("encoder") != encoder_fingerprint(settings):
+        # Queries must be embedded by the encoder the vectors came from (it was retrained since).
+        raise ValueError("the index was embedded with another encoder than models/encoder holds")
+    articles = [
+        article_from_dict(item)
+        for item in json.loads((directory / "articles.json").read_text(encoding="utf-8"))
+    ]
     rows = json.loads((directory / "entries.json").read_text(encoding="utf-8"))
     index = faiss.read_index(str(directory / "index.faiss"))
     entries = [
@@ -554,4 +699,7 @@ def _open(settings: Settings, embedder: Any, clock: Callable[[], date]) -> Searc
     if index.ntotal != len(entries) or any(not 0 <= e.article < len(articles) for e in entries):
         raise ValueError("index and entry list disagree")
     vectors = index.reconstruct_n(0, index.ntotal)
-    return Searcher(articles, entries, vectors, embedder or get_embedder(settings), clock=clock)
+    searcher = Searcher(articles, entries, vectors, embedder or get_embedder(settings), clock=clock)
+    searcher.build = str(meta.get("build") or "")
+    searcher.corpus_version = f"{str(meta.get('corpus_hash') or '')[:12]}+{meta.get('edits') or '0'}"
+    return searcher

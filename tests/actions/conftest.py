@@ -19,7 +19,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import Services
 from bot import db
+from bot.availability import AgentAvailability
+from bot.config import Settings
 from bot.corpus import Article
+from bot.identity import turn_metadata
 from bot.orders.store import OrderStore
 from bot.schemas.base import isoformat_z
 from bot.schemas.customers import Customer
@@ -27,6 +30,8 @@ from bot.schemas.orders import Order
 from bot.search import SearchResponse, SearchResult
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+# Shared by the gateway and the action server in production; here the trackers are signed with it.
+ACTIONS_SECRET = "actions-secret-for-the-action-tests"
 BUYER = "C-ANA"
 OTHER_BUYER = "C-BEN"
 
@@ -145,9 +150,23 @@ def searcher() -> FakeSearcher:
     return FakeSearcher()
 
 
+AGENT_AVAILABLE = AgentAvailability("available", "every day, around the clock")
+
+
 @pytest.fixture
 def services(store: OrderStore, searcher: FakeSearcher) -> Services:
-    return Services(store=store, searcher=searcher, clock=lambda: NOW)
+    return Services(
+        settings=action_settings(),
+        store=store,
+        searcher=searcher,
+        clock=lambda: NOW,
+        availability=lambda: AGENT_AVAILABLE,
+    )
+
+
+def action_settings() -> Settings:
+    """The action server's settings: the secret the gateway signs identities with."""
+    return Settings(env="test", actions_secret=ACTIONS_SECRET)  # type: ignore[call-arg]
 
 
 def make_tracker(
@@ -163,9 +182,12 @@ def make_tracker(
     sender_id: str = "session-1",
     active_loop: dict[str, Any] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is ``text`` with ``intent``, sent by ``customer_id``."""
+    """A tracker whose latest message is ``text`` with ``intent``, sent by ``customer_id`` (signed
+    as the gateway signs it, unless ``metadata`` is given)."""
     if metadata is None:
-        metadata = {"customer_id": customer_id, "channel": channel}
+        metadata = turn_metadata(
+            ACTIONS_SECRET, sender_id=sender_id, channel=channel, customer_id=customer_id, now=NOW
+        )
     parse_data = {"intent": {"name": intent, "confidence": 0.95}, "entities": entities or [], "text": text}
     latest = {**parse_data, "metadata": metadata}
     events = [*list(history or []), user_event(text, intent, metadata=metadata)]
@@ -217,6 +239,8 @@ def everything_said(dispatcher: CollectingDispatcher) -> str:
 
 class Kit:
     NOW = NOW
+    ACTIONS_SECRET = ACTIONS_SECRET
+    settings = staticmethod(action_settings)
     BUYER = BUYER
     OTHER_BUYER = OTHER_BUYER
     tracker = staticmethod(make_tracker)

@@ -37,7 +37,7 @@ def test_confident_answer_cites_its_article(services: Services, kit: Any) -> Non
 
 def test_below_threshold_offers_the_closest_three_articles_and_a_person(store: Any, kit: Any) -> None:
     searcher = kit.searcher(confident=False)
-    services = Services(store=store, searcher=searcher, clock=lambda: kit.NOW)
+    services = Services(settings=kit.settings(), store=store, searcher=searcher, clock=lambda: kit.NOW)
 
     dispatcher, _ = answer(services, kit.tracker("my thing is weird", "faq"))
 
@@ -53,7 +53,9 @@ def test_below_threshold_offers_the_closest_three_articles_and_a_person(store: A
 
 
 def test_nothing_found_says_so_and_offers_a_person(store: Any, kit: Any) -> None:
-    services = Services(store=store, searcher=kit.searcher(results=[]), clock=lambda: kit.NOW)
+    services = Services(
+        settings=kit.settings(), store=store, searcher=kit.searcher(results=[]), clock=lambda: kit.NOW
+    )
 
     dispatcher, _ = answer(services, kit.tracker("zzzz", "faq"))
 
@@ -67,7 +69,7 @@ def test_a_long_article_is_cut_for_chat_at_a_sentence(store: Any, kit: Any) -> N
     searcher = kit.searcher(
         results=[kit.article("coupon-terms", "Coupon terms", long_answer, "Coupon & Promotion")]
     )
-    services = Services(store=store, searcher=searcher, clock=lambda: kit.NOW)
+    services = Services(settings=kit.settings(), store=store, searcher=searcher, clock=lambda: kit.NOW)
 
     dispatcher, _ = answer(services, kit.tracker("coupon rules", "coupons"))
 
@@ -115,7 +117,9 @@ def test_search_failure_is_a_polite_fallback(store: Any, kit: Any) -> None:
         def search(self, query: str, k: int = 5) -> Any:
             raise RuntimeError("index is corrupt")
 
-    services = Services(store=store, searcher=BrokenSearcher(), clock=lambda: kit.NOW)
+    services = Services(
+        settings=kit.settings(), store=store, searcher=BrokenSearcher(), clock=lambda: kit.NOW
+    )
 
     dispatcher, events = answer(services, kit.tracker("how do refunds work", "faq"))
 

@@ -220,7 +220,9 @@ class BrokenStore:
 def test_store_outage_is_a_polite_fallback_that_does_not_restart_the_form(
     check: str, kit: Any, searcher: Any
 ) -> None:
-    services = Services(store=BrokenStore(), searcher=searcher, clock=lambda: kit.NOW)
+    services = Services(
+        settings=kit.settings(), store=BrokenStore(), searcher=searcher, clock=lambda: kit.NOW
+    )
     tracker = kit.tracker("order 5001", INTENTS[check], slots={"order_id": "5001", "requested_check": check})
 
     dispatcher, events = run(ALL_ACTIONS[check](services), tracker)
@@ -235,7 +237,13 @@ def test_engine_error_is_a_polite_fallback(store: Any, searcher: Any, kit: Any) 
     def broken_engine(order: Any, now: Any) -> dict:
         raise ValueError("shipped_at: 2026-03-06T12:00:00Z is after now")
 
-    services = Services(store=store, searcher=searcher, evaluator=broken_engine, clock=lambda: kit.NOW)
+    services = Services(
+        settings=kit.settings(),
+        store=store,
+        searcher=searcher,
+        evaluator=broken_engine,
+        clock=lambda: kit.NOW,
+    )
     tracker = kit.tracker("can I cancel 5001", "cancel_order", slots={"order_id": "5001"})
 
     dispatcher, _ = run(ActionCheckCancel(services), tracker)
@@ -267,7 +275,9 @@ def test_order_question_for_a_buyer_without_orders_or_signed_out(services: Servi
 
 
 def test_order_question_is_still_asked_when_the_store_is_down(kit: Any, searcher: Any) -> None:
-    services = Services(store=BrokenStore(), searcher=searcher, clock=lambda: kit.NOW)
+    services = Services(
+        settings=kit.settings(), store=BrokenStore(), searcher=searcher, clock=lambda: kit.NOW
+    )
 
     dispatcher, _ = run(ActionAskOrderId(services), kit.tracker("cancel", "cancel_order"))
 

@@ -96,7 +96,7 @@ async def test_store_outage_lets_the_check_report_it_instead_of_looping(kit: Any
         def get_customer_order(self, customer_id: str, order_id: str) -> None:
             raise RuntimeError("database is down")
 
-    services = Services(store=DownStore(), searcher=searcher, clock=lambda: kit.NOW)  # type: ignore[arg-type]
+    services = Services(settings=kit.settings(), store=DownStore(), searcher=searcher, clock=lambda: kit.NOW)  # type: ignore[arg-type]
 
     dispatcher, slots = await validate(services, kit, "5001")
 

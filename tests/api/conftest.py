@@ -26,14 +26,17 @@ from bot.config import Settings
 from bot.corpus import Article
 from bot.search import SearchResponse, SearchResult
 
-WIDGET_SECRET = "widget-secret-for-api-tests"
+WIDGET_SECRET = "widget-secret-for-the-gateway-api-tests"
 ADMIN_TOKEN = "admin-token-for-api-tests"
 TWILIO_AUTH_TOKEN = "twilio-token-for-api-tests"
 WHATSAPP_APP_SECRET = "whatsapp-app-secret-for-tests"
 WHATSAPP_VERIFY_TOKEN = "whatsapp-verify-token-for-tests"
 WHATSAPP_ACCESS_TOKEN = "whatsapp-access-token-for-tests"
 WHATSAPP_API_URL = "https://graph.whatsapp.test/v19.0"
+ACTIONS_SECRET = "actions-secret-for-the-gateway-api-tests"
+RASA_TOKEN = "rasa-token-for-the-gateway-api-tests"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+AGENT_PASSWORD = "correct-horse-battery"
 
 ARTICLES = [
     Article(
@@ -94,13 +97,17 @@ class WordSearcher:
 
 @dataclass
 class FakeRasa:
-    """Rasa's REST channel, /model/parse, /status and tracker, plus the action server's /health."""
+    """Rasa's REST channel, /model/parse, /status and tracker, plus the action server's /health.
+
+    Like ``rasa run --auth-token``, every API call but the REST webhook needs ``?token=``."""
 
     received: list[dict[str, Any]] = field(default_factory=list)
     parsed: list[str] = field(default_factory=list)
     down: bool = False
     model_loaded: bool = True
     actions_up: bool = True
+    token: str | None = RASA_TOKEN
+    refused: list[str] = field(default_factory=list)
 
     def intent_of(self, text: str) -> tuple[str, float]:
         lowered = text.lower()
@@ -160,6 +167,18 @@ class FakeRasa:
 
     def app(self) -> FastAPI:
         app = FastAPI()
+
+        @app.middleware("http")
+        async def requires_token(request: Request, call_next: Any) -> Any:
+            open_paths = ("/webhooks/rest/webhook", "/health")
+            if (
+                self.token
+                and request.url.path not in open_paths
+                and request.query_params.get("token") != self.token
+            ):
+                self.refused.append(request.url.path)
+                return JSONResponse({"reason": "NotAuthenticated"}, status_code=401)
+            return await call_next(request)
 
         @app.post("/webhooks/rest/webhook")
         async def webhook(request: Request) -> Any:
@@ -251,6 +270,20 @@ class Gateway:
             body.setdefault("customer_hash", sign(customer_id))
         return self.client.post("/v1/chat", json=body)
 
+    def sent_identity(self, index: int = -1) -> dict[str, Any]:
+        """The customer and channel the gateway sent Rasa with a turn, once its signature has been
+        checked the way the action server checks it."""
+        from bot.identity import verified_turn_customer
+
+        item = self.rasa.received[index]
+        metadata = item["metadata"]
+        if metadata["customer_id"] is not None:
+            verified = verified_turn_customer(
+                ACTIONS_SECRET, metadata, sender_id=item["sender"], now=self.services.clock()
+            )
+            assert verified == metadata["customer_id"], "the gateway's identity signature does not verify"
+        return {"customer_id": metadata["customer_id"], "channel": metadata["channel"]}
+
     @property
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -264,6 +297,29 @@ class Gateway:
         """The headers that prove a buyer's identity on GET calls (polling, orders)."""
         return {"X-Customer-Id": customer_id, "X-Customer-Hash": sign(customer_id)}
 
+    def add_agent(self, name: str, role: str = "agent", password: str = AGENT_PASSWORD) -> None:
+        from bot.schemas.agents import CLI_ACTOR, Actor
+
+        self.services.agents.add(
+            name, role, actor=Actor(name=CLI_ACTOR, role="admin", via="cli"), password=password
+        )  # type: ignore[arg-type]
+
+    def sign_in(
+        self, name: str = "sam", role: str = "agent", password: str = AGENT_PASSWORD
+    ) -> dict[str, str]:
+        """Creates the agent, signs the test client in (it keeps the cookie) and returns the
+        headers a state-changing console call needs (the CSRF token)."""
+        self.add_agent(name, role, password)
+        response = self.client.post("/v1/agent/session", json={"name": name, "password": password})
+        assert response.status_code == 200, response.text
+        return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def local_client(app: FastAPI) -> TestClient:
+    """A client from this machine (loopback peer); its Host, testserver, is in the test settings'
+    allowed hosts."""
+    return TestClient(app, client=("127.0.0.1", 50000))
+
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
@@ -275,6 +331,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admin_token": ADMIN_TOKEN,
         "rate_limit": "off",
         "http_timeout": 5.0,
+        "allowed_hosts": "testserver",
+        "actions_secret": ACTIONS_SECRET,
+        "rasa_token": RASA_TOKEN,
         "twilio_auth_token": TWILIO_AUTH_TOKEN,
         "whatsapp_app_secret": WHATSAPP_APP_SECRET,
         "whatsapp_verify_token": WHATSAPP_VERIFY_TOKEN,
@@ -313,7 +372,15 @@ def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[...
     opened: list[TestClient] = []
     urls: list[str] = []
 
-    def build(searcher_factory: Callable[[], Any] | None = None, **overrides: Any) -> Gateway:
+    def build(
+        searcher_factory: Callable[[], Any] | None = None,
+        *,
+        rebuild_searcher: Callable[[Any], Any] | None = None,
+        served_articles: bool = False,
+        **overrides: Any,
+    ) -> Gateway:
+        """``served_articles``: article pages come from the knowledge service (articles.yaml with
+        admins' edits) instead of the four test articles."""
         settings = make_settings(tmp_path, **overrides)
         default_file = tmp_path / "supportbot.db"
         if settings.database_url == f"sqlite:///{default_file}" and not default_file.exists():
@@ -329,14 +396,15 @@ def make_gateway(tmp_path: Path, seeded_database: Path) -> Iterator[Callable[...
             settings,
             rasa_transport=SwitchableTransport(rasa),
             store=store,
-            conversations=ConversationLog(engine),
+            conversations=ConversationLog(engine, clock=lambda: NOW),
             searcher=searcher_factory or (lambda: searcher),
-            articles=lambda: {article.id: article for article in ARTICLES},
+            articles=None if served_articles else (lambda: {article.id: article for article in ARTICLES}),
+            rebuild_searcher=rebuild_searcher,
             extract_order_ids=fake_order_ids,
             clock=lambda: NOW,
             channel_transport=outbox.transport(),
         )
-        client = TestClient(create_app(settings, services=services))
+        client = local_client(create_app(settings, services=services))
         client.__enter__()
         opened.append(client)
         return Gateway(client, services, rasa, outbox, searcher, settings)

@@ -1,11 +1,12 @@
 """The agent console in a real browser, against the real gateway (see test_browser_widget.py).
 
 Buyers are simulated through the public chat API (and, for the reply round trip, through the
-widget in a second browser context); the agent signs in and works the handoff queue.
+widget in a second browser context); the agent signs in by name and works the handoff queue.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 import uuid
@@ -39,6 +40,7 @@ browser = support.browser
 page = support.page
 Site = support.Site
 ADMIN_TOKEN = support.ADMIN_TOKEN
+PASSWORD = "browser-test-password"
 
 
 def buyer_says(site: Site, session_id: str, text: str, customer_id: str | None = None) -> dict[str, Any]:
@@ -50,9 +52,23 @@ def buyer_says(site: Site, session_id: str, text: str, customer_id: str | None =
     return response.json()
 
 
-def sign_in(page: Page, site: Site, token: str = ADMIN_TOKEN) -> None:
+def ensure_agent(site: Site, name: str, role: str = "agent") -> None:
+    """Creates the agent unless an earlier test of this module did."""
+    from bot.agents import AgentDirectory
+    from bot.errors import InvalidField
+    from bot.schemas.agents import CLI_ACTOR, Actor
+
+    with contextlib.suppress(InvalidField):
+        AgentDirectory.from_url(site.settings.database_url).add(
+            name, role, actor=Actor(name=CLI_ACTOR, role="admin", via="cli"), password=PASSWORD
+        )
+
+
+def sign_in(page: Page, site: Site, name: str = "sam", password: str = PASSWORD) -> None:
+    ensure_agent(site, name)
     page.goto(site.url + "/agent")
-    page.get_by_test_id("token-input").fill(token)
+    page.get_by_test_id("name-input").fill(name)
+    page.get_by_test_id("password-input").fill(password)
     page.get_by_test_id("login-submit").click()
 
 
@@ -60,11 +76,11 @@ def conversation(page: Page, session_id: str):
     return page.locator(f'[data-testid="conversation-item"][data-session-id="{session_id}"]')
 
 
-def test_a_wrong_token_is_refused_with_a_message(page: Page, site: Site) -> None:
-    sign_in(page, site, token="not-the-token")
-    expect(page.get_by_test_id("login-error")).to_contain_text("That token was not accepted")
+def test_a_wrong_password_is_refused_with_a_message(page: Page, site: Site) -> None:
+    sign_in(page, site, password="not-the-password")
+    expect(page.get_by_test_id("login-error")).to_contain_text("That name and password were not accepted")
     expect(page.get_by_test_id("console-view")).to_be_hidden()
-    assert page.evaluate("sessionStorage.length") == 0
+    assert page.context.cookies() == []
 
 
 def test_the_console_lists_live_conversations_and_the_handoff_queue(page: Page, site: Site) -> None:
@@ -157,11 +173,34 @@ def test_an_agent_reply_reaches_the_buyers_widget_and_close_hands_back(
         buyer_context.close()
 
 
-def test_an_expired_token_returns_to_the_login_form(page: Page, site: Site) -> None:
-    sign_in(page, site)
+def test_an_ended_session_returns_to_the_login_form(page: Page, site: Site) -> None:
+    from bot.agents import AgentDirectory
+    from bot.schemas.agents import CLI_ACTOR, Actor
+
+    sign_in(page, site, name="leaving")
     expect(page.get_by_test_id("console-view")).to_be_visible()
-    page.evaluate("sessionStorage.setItem('supportbot:agent-token', 'revoked-token')")
+    expect(page.get_by_test_id("signed-in-agent")).to_have_text("leaving · agent")
+    [cookie] = page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("supportbot_agent", True, "Strict")
+    assert page.evaluate("document.cookie") == ""  # scripts cannot read the session
+
+    AgentDirectory.from_url(site.settings.database_url).revoke(
+        "leaving", actor=Actor(name=CLI_ACTOR, role="admin", via="cli")
+    )
     page.reload()
     expect(page.get_by_test_id("login-view")).to_be_visible()
-    expect(page.get_by_test_id("login-error")).to_contain_text("Sign in again")
-    assert page.evaluate("sessionStorage.getItem('supportbot:agent-token')") is None
+    # The next refresh of an open console notices too.
+    expect(page.get_by_test_id("console-view")).to_be_hidden()
+
+
+def test_signing_out_ends_the_session(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    expect(page.get_by_test_id("console-view")).to_be_visible()
+    [cookie] = page.context.cookies()
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("login-view")).to_be_visible()
+    expect(page.get_by_test_id("login-error")).to_contain_text("Sign in to continue")
+    assert page.context.cookies() == []
+    # The old cookie is worthless: the session ended on the server.
+    reused = httpx.get(f"{site.url}/v1/agent/conversations", cookies={cookie["name"]: cookie["value"]})
+    assert reused.status_code == 401

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 sync_api = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, Route, expect  # noqa: E402
@@ -35,10 +36,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WIDGET_SECRET = "widget-secret-for-browser-tests"
+WIDGET_SECRET = "widget-secret-for-the-browser-tests"
 ADMIN_TOKEN = "admin-token-for-browser-tests"
 ASSIST_CUSTOMER = "C1001"
 XSS_TEXT = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> <b>bold</b>'
+CANCEL_ARTICLE = "how-to-cancel-my-order"  # in the real corpus the gateway serves
+CANCEL_ARTICLE_LABEL = "How to cancel my order? (WISHALIVE help center)"
+PAID_ORDER_ANSWER = "Paid order\nYou can cancel your order with seller's approval."
+# What the security work stream serves: nothing inline, everything from the gateway itself.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 OPENS_AT = "2026-11-20T10:00:00Z"
 CLOSES_AT = "2036-12-05T10:00:00Z"
 
@@ -87,7 +96,30 @@ class ScriptedRasa:
     def reply(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         lowered = text.lower()
         out: list[dict[str, Any]]
-        if "cancel" in lowered and not metadata.get("customer_id"):
+        if "paid order" in lowered:
+            # A composed answer as the dialogue sends it: the citation in the text, and the source
+            # (with its help center, and `more` since the article goes on) as the payload.
+            out = [
+                {
+                    "text": f"{PAID_ORDER_ANSWER}\nSource: {CANCEL_ARTICLE_LABEL}",
+                    "buttons": [
+                        {"title": "Track my order", "payload": "/track_order"},
+                        {"title": "Talk to a person", "payload": "/human_handoff"},
+                    ],
+                },
+                {
+                    "custom": {
+                        "source": {
+                            "id": CANCEL_ARTICLE,
+                            "title": "How to cancel my order?",
+                            "category": "Ordering & Payment",
+                            "platform": "WISHALIVE",
+                            "more": True,
+                        }
+                    }
+                },
+            ]
+        elif "cancel" in lowered and not metadata.get("customer_id"):
             out = [{"text": "Please sign in so I can check your orders."}]
         elif "cancel" in lowered:
             out = [
@@ -306,6 +338,74 @@ def test_quick_reply_sends_its_payload_and_shows_its_title(page: Page, site: Sit
     expect(page.get_by_test_id("quick-reply")).to_have_count(0)
 
 
+def strict_csp(page: Page) -> list[str]:
+    """Serves every gateway response with a strict Content-Security-Policy; returns the list the
+    browser's violation reports collect in (the page, the widget's shadow DOM, new tabs)."""
+    violations: list[str] = []
+
+    def with_csp(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.context.route("**/*", with_csp)
+    page.context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI), true);"
+    )
+
+    def record(message: Any) -> None:
+        if "CSP violation" in message.text or "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def watch(target: Page) -> None:
+        target.on("console", record)
+
+    watch(page)
+    page.context.on("page", watch)
+    return violations
+
+
+def test_a_partial_answer_offers_buttons_its_source_and_the_whole_article(page: Page, site: Site) -> None:
+    """Under a strict CSP: the buttons send their payloads, the source names its help center and
+    links to the help page, and "Read the whole article" opens the article in a new tab."""
+    violations = strict_csp(page)
+    open_widget(page, site.url + "/")
+    send(page, "How do I cancel a paid order?")
+
+    answer = page.get_by_test_id("bot-message").first
+    expect(answer.locator(".sb-bubble")).to_have_text(PAID_ORDER_ANSWER)  # no "Source:" line in the bubble
+    source = answer.get_by_test_id("source-link")
+    expect(source).to_have_text(f"Source: {CANCEL_ARTICLE_LABEL}")
+    whole = answer.get_by_role("link", name="Read the whole article")
+    expect(whole).to_have_text("Read the whole article")
+    for link in (source, whole):
+        expect(link).to_have_attribute("href", f"{site.url}/help/{CANCEL_ARTICLE}")
+        expect(link).to_have_attribute("target", "_blank")
+        expect(link).to_have_attribute("rel", "noopener")
+
+    answer.get_by_test_id("quick-reply").filter(has_text="Track my order").click()
+    expect(page.get_by_test_id("user-message").last).to_have_text("Track my order")
+    expect(page.get_by_test_id("bot-message").last).to_contain_text("Your order 1001 is on its way.")
+    assert sessions_sent(site, "/track_order"), "the button's payload did not reach the bot"
+    expect(answer.get_by_test_id("quick-reply")).to_have_count(0)
+    expect(whole).to_be_visible()  # the way to the article stays
+
+    with page.context.expect_page() as opened:
+        whole.click()
+    article = opened.value
+    expect(article).to_have_url(f"{site.url}/help/{CANCEL_ARTICLE}")
+    expect(article.get_by_test_id("article-title")).to_have_text("How to cancel my order?")
+    expect(article.get_by_test_id("article-platform")).to_have_text("From the WISHALIVE help center")
+    expect(article.get_by_test_id("article-category")).to_have_text("Ordering & Payment")
+    body = article.get_by_test_id("article-answer")
+    expect(body.locator("h2")).to_have_text(["Unpaid order", "Paid order", "Notes"])
+    expect(body.locator("ol").first.locator("li").first).to_contain_text("Click 'Request Order Cancellation'")
+    assert ".txt" not in (article.text_content("body") or ""), "the help page shows a raw file name"
+    assert article.evaluate("window.opener") is None, "the help page can reach back into the shop"
+    article.close()
+    assert not violations, f"the Content-Security-Policy blocked something: {violations}"
+
+
 def test_answer_links_to_its_article_and_the_article_page_renders(page: Page, site: Site) -> None:
     open_widget(page, site.url + "/")
     send(page, "How long does delivery take?")
@@ -315,15 +415,56 @@ def test_answer_links_to_its_article_and_the_article_page_renders(page: Page, si
     assert href == f"{site.url}/help/delivery-times"
 
 
-def test_article_page_renders_the_article_with_its_line_breaks_bullets_and_sources(
-    page: Page, site: Site
-) -> None:
+def test_article_page_renders_sections_steps_lists_and_tables_as_text(page: Page, site: Site) -> None:
     article = {
         "id": "delivery-times",
         "title": "How long does delivery take?",
+        "source_title": "How long does delivery take? (WISHALIVE help center)",
+        "platform": "WISHALIVE",
         "category": "shipping_and_delivery",
-        "answer": "Most parcels arrive within 7 to 15 days.\nRemote areas can take longer.\n\n- Check the tracking page\n- Contact the seller <b>first</b>",
-        "sources": ["shipping.md", "delivery-faq.md"],
+        "kind": "faq",
+        "answer": "(plain text, not used when there are sections)",
+        "sections": [
+            {
+                "heading": "",
+                "parent": "",
+                "blocks": [
+                    {
+                        "kind": "paragraph",
+                        "text": "Most parcels arrive within 7 to 15 days.\nRemote areas can take longer.",
+                    }
+                ],
+            },
+            {
+                "heading": "If it is late",
+                "parent": "",
+                "blocks": [
+                    {
+                        "kind": "steps",
+                        "items": ["Check the tracking page", "Contact the seller <b>first</b>"],
+                        "start": 1,
+                    },
+                    {"kind": "list", "items": ["Keep the receipt\nand the box"]},
+                ],
+            },
+            {
+                "heading": "By carrier",
+                "parent": "If it is late",
+                "blocks": [
+                    {
+                        "kind": "table",
+                        "caption": "Carrier: What to expect",
+                        "rows": [
+                            {
+                                "key": "China Post",
+                                "cells": ["Up to 60 days.", "Tracking may stop at the border."],
+                            },
+                            {"key": "DHL", "cells": ["5 to 10 days."]},
+                        ],
+                    },
+                ],
+            },
+        ],
     }
     page.route(
         "**/v1/faq/articles/delivery-times",
@@ -334,17 +475,24 @@ def test_article_page_renders_the_article_with_its_line_breaks_bullets_and_sourc
     expect(page.get_by_test_id("article-title")).to_have_text("How long does delivery take?")
     expect(page).to_have_title("How long does delivery take? · Help center")
     expect(page.get_by_test_id("article-category")).to_have_text("Shipping and delivery")
+    expect(page.get_by_test_id("article-platform")).to_have_text("From the WISHALIVE help center")
     answer = page.get_by_test_id("article-answer")
-    expect(answer.locator("p")).to_have_text(
-        ["Most parcels arrive within 7 to 15 days.Remote areas can take longer."]
+    expect(answer.locator("p").first).to_have_text(
+        "Most parcels arrive within 7 to 15 days.Remote areas can take longer."
     )
-    expect(answer.locator("p br")).to_have_count(1)
-    expect(answer.locator("ul > li")).to_have_text(
+    expect(answer.locator("h2")).to_have_text(["If it is late"])  # the parent heading shows once
+    expect(answer.locator("h3")).to_have_text(["By carrier"])
+    expect(answer.locator("ol > li")).to_have_text(
         ["Check the tracking page", "Contact the seller <b>first</b>"]
     )
-    expect(page.get_by_test_id("article-sources").locator("li")).to_have_text(
-        ["shipping.md", "delivery-faq.md"]
+    expect(answer.locator("ul > li br")).to_have_count(1)
+    table = answer.locator("table")
+    expect(table.locator("caption")).to_have_text("Carrier: What to expect")
+    expect(table.locator("th[scope=row]")).to_have_text(["China Post", "DHL"])
+    expect(table.locator("tr").first.locator("td p")).to_have_text(
+        ["Up to 60 days.", "Tracking may stop at the border."]
     )
+    expect(answer.locator("b")).to_have_count(0)
     page.get_by_test_id("back-to-shop").click()
     expect(page).to_have_url(site.url + "/")
 
@@ -557,3 +705,58 @@ def test_panel_fills_a_phone_screen(browser: Browser, site: Site) -> None:
         assert box == {"x": 0, "y": 0, "width": 390, "height": 800}
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- security (issue #12)
+
+
+def test_a_widget_embedded_on_another_origin_signs_in_with_a_token(page: Page, site: Site) -> None:
+    """The shop renders a token on its own domain; the widget's calls are cross-origin (CORS) and
+    carry the token in the body and in X-Customer-Token, never in a URL."""
+    from datetime import datetime, timezone
+
+    from bot.identity import customer_token
+
+    token = customer_token(
+        WIDGET_SECRET, "C-TOKEN", issued_at=datetime.now(timezone.utc), lifetime_seconds=600
+    )
+    shop_page = (
+        "<!doctype html><html><body><h1>Another shop</h1>"
+        f'<script src="{site.url}/widget.js" data-customer-token="{token}" async></script></body></html>'
+    )
+    shop = FastAPI()
+    shop.get("/", response_class=HTMLResponse)(lambda: shop_page)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+
+    with ThreadedServer(shop) as other_origin:  # another port: another origin
+        open_widget(page, other_origin.url + "/")
+        send(page, "Can I cancel order 1001?")
+        expect(page.get_by_test_id("order-card")).to_be_visible()
+    sent = sessions_sent(site, "Can I cancel order 1001?")
+    assert sent
+    assert sent[-1]["metadata"]["customer_id"] == "C-TOKEN"
+    assert not [url for url in urls if token in url]
+
+
+@pytest.mark.parametrize("path", ["/", "/agent", "/help/delivery-times", "/docs"])
+def test_pages_work_under_their_content_security_policy(page: Page, site: Site, path: str) -> None:
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    response = page.goto(site.url + path)
+    assert response is not None
+    assert "frame-ancestors 'none'" in (response.header_value("content-security-policy") or "")
+    if path == "/docs":
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("supportbot gateway")
+    elif path == "/agent":
+        expect(page.get_by_test_id("login-view")).to_be_visible()
+    else:
+        page.get_by_test_id("chat-launcher").click()
+        expect(page.get_by_test_id("chat-panel")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert violations == []

@@ -20,14 +20,41 @@ def test_a_turn_returns_the_bot_messages_with_ids_buttons_and_source(gateway: An
         "id": "delivery-times",
         "title": "How long does delivery take?",
         "category": "shipping",
+        "platform": None,
+        "more": False,
+        "label": "How long does delivery take?",
+        "url": "/help/delivery-times",
     }
     assert isinstance(message["id"], int)
     assert "data" not in message
-    assert gateway.rasa.received[-1] == {
-        "sender": "web-1",
-        "message": "How long does delivery take?",
-        "metadata": {"customer_id": None, "channel": "web"},
+    assert gateway.rasa.received[-1]["sender"] == "web-1"
+    assert gateway.rasa.received[-1]["message"] == "How long does delivery take?"
+    assert gateway.sent_identity() == {"customer_id": None, "channel": "web"}
+
+
+def test_a_partial_answer_shows_its_source_as_a_link_and_offers_the_whole_article(gateway: Any) -> None:
+    """What the dialogue sends for a composed answer: the text with its citation, and the source
+    with its platform and ``more``. The widget gets the citation as data, not twice."""
+    composed = "Paid order\nYou can cancel with the seller's approval.\nSource: How to cancel my order? (WISHALIVE help center)"
+    source = {
+        "id": "how-to-cancel-my-order",
+        "title": "How to cancel my order?",
+        "platform": "WISHALIVE",
+        "more": True,
     }
+    gateway.rasa.reply = lambda sender, text, metadata: [  # type: ignore[method-assign]
+        {"recipient_id": sender, "text": composed},
+        {"recipient_id": sender, "custom": {"source": source}},
+    ]
+    [message] = gateway.chat("web-more", "how do I cancel a paid order").json()["messages"]
+    assert message["text"] == "Paid order\nYou can cancel with the seller's approval."
+    assert message["source"]["label"] == "How to cancel my order? (WISHALIVE help center)"
+    assert message["source"]["url"] == "/help/how-to-cancel-my-order"
+    assert message["source"]["more"] is True
+    # Polling shows the same; the log keeps what the bot said, for agents.
+    [polled] = gateway.client.get("/v1/chat/web-more/messages?after=0").json()["messages"][1:]
+    assert polled == message
+    assert gateway.services.conversations.messages("web-more")[-1].text == composed
 
 
 def test_every_turn_is_in_the_conversation_log(gateway: Any) -> None:
@@ -55,7 +82,7 @@ def test_a_valid_hash_verifies_the_customer_and_order_data_comes_back(gateway: A
         "status": "shipped",
         "cancel": {"allowed": False, "reason": "The seller has already shipped this order."},
     }
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "web"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "web"}
     assert gateway.services.conversations.get_conversation("web-c1").customer_id == "C1001"
 
 
@@ -165,8 +192,9 @@ def test_polling_a_customers_session_needs_that_customers_identity(gateway: Any)
         response = gateway.client.get("/v1/chat/web-pc/messages", headers=headers)
         assert response.status_code == 403
         assert "messages" not in response.json()
+    # Identities never come from the query string (access logs, Referer headers).
     query = f"customer_id=C1001&customer_hash={gateway.sign('C1001')}"
-    assert gateway.client.get(f"/v1/chat/web-pc/messages?{query}").status_code == 200
+    assert gateway.client.get(f"/v1/chat/web-pc/messages?{query}").status_code == 403
 
 
 def test_rating_an_answer_is_recorded_and_counts_in_csat(gateway: Any) -> None:

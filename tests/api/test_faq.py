@@ -46,10 +46,59 @@ def test_article_by_id(gateway: Any) -> None:
     assert response.json() == {
         "id": "delivery-times",
         "title": "How long does delivery take?",
-        "answer": "Most parcels arrive within 7 to 15 days. Remote areas can take longer.",
+        "source_title": "How long does delivery take?",
         "category": "shipping_and_delivery",
         "kind": "faq",
-        "sources": ["shipping.md"],
+        "answer": "Most parcels arrive within 7 to 15 days. Remote areas can take longer.",
+        "sections": [
+            {
+                "heading": "",
+                "parent": "",
+                "blocks": [
+                    {
+                        "kind": "paragraph",
+                        "text": "Most parcels arrive within 7 to 15 days. Remote areas can take longer.",
+                    }
+                ],
+            }
+        ],
+    }
+    assert "shipping.md" not in response.text  # raw file names are internal
+
+
+def test_article_keeps_its_structure_and_never_names_its_files(make_gateway: Any) -> None:
+    from api.deps import Lazy
+    from bot.config import PROJECT_ROOT
+    from bot.corpus import articles_by_id, load_articles
+
+    corpus = articles_by_id(load_articles(PROJECT_ROOT / "data" / "faq" / "articles.yaml"))
+    gateway = make_gateway()
+    gateway.services.articles = Lazy(lambda: corpus)  # the real help center
+    for article_id in ("how-to-cancel-my-order", "how-to-solve-payment-issues"):
+        article = corpus[article_id]
+        body = gateway.client.get(f"/v1/faq/articles/{article_id}").json()
+        assert body["source_title"] == article.source_title
+        assert body["platform"] == article.platform
+        for name in article.sources:
+            assert name not in str(body)
+        kinds = {block["kind"] for section in body["sections"] for block in section["blocks"]}
+        expected = {block.kind for section in article.sections for block in section.blocks}
+        assert kinds == expected
+    cancel = gateway.client.get("/v1/faq/articles/how-to-cancel-my-order").json()
+    paid = next(section for section in cancel["sections"] if section["heading"] == "Paid order")
+    steps = next(block for block in paid["blocks"] if block["kind"] == "steps")
+    assert steps["start"] == 1
+    assert steps["items"][0].startswith("Click 'Request Order Cancellation'")
+    codes = gateway.client.get("/v1/faq/articles/how-to-solve-payment-issues").json()
+    table = next(
+        block for section in codes["sections"] for block in section["blocks"] if block["kind"] == "table"
+    )
+    assert table["rows"][0] == {
+        "key": "CSC_7200011",
+        "cells": [
+            "Insufficient funds in card or account of payment.",
+            "Please top up your account for payment again or use another card/method instead.",
+        ],
     }
 
 

@@ -77,6 +77,6 @@ def test_the_whole_buyer_and_agent_round_trip_on_postgres(make_gateway: Any, pg_
     first = gateway.client.post("/webhooks/whatsapp", content=body, headers=headers).json()
     retry = gateway.client.post("/webhooks/whatsapp", content=body, headers=headers).json()
     assert (first["messages"], retry["messages"]) == (1, 0)
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "whatsapp"}
     metrics = gateway.client.get("/metrics").text
     assert "supportbot_csat_score 0.0" in metrics

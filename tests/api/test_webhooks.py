@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
+import re
 from typing import Any
 
 import httpx
@@ -41,15 +43,59 @@ def test_twilio_message_is_answered_with_twiml(gateway: Any) -> None:
     assert "Most parcels arrive within 7 to 15 days." in response.text
     assert "Source: How long does delivery take?" in response.text
     assert response.text.endswith("</Message></Response>")
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": None, "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": None, "channel": "whatsapp"}
 
 
 def test_twilio_sender_with_a_customers_phone_is_that_verified_customer(gateway: Any) -> None:
     response = post_twilio(gateway, twilio_params("Can I cancel order 1001?"))
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "whatsapp"}
     assert "Here is what I found for order 1001, C1001." in response.text
     assert "Order 1001 (shipped)" in response.text  # the decision card as text
     assert "❌ Cancel: not allowed" in response.text
+
+
+def test_twilio_options_are_numbered_and_a_number_picks_one(gateway: Any) -> None:
+    first = post_twilio(
+        gateway, twilio_params("How long does delivery take?", sid="SM-o1", sender=STRANGER_PHONE)
+    )
+    assert "Reply with a number:\n1. Track my order</Message>" in first.text
+    assert "You can reply" not in first.text
+
+    post_twilio(gateway, twilio_params("1", sid="SM-o2", sender=STRANGER_PHONE))
+    assert gateway.rasa.received[-1]["message"] == "/track_order"
+    post_twilio(gateway, twilio_params("Track my order", sid="SM-o3", sender=STRANGER_PHONE))
+    assert gateway.rasa.received[-1]["message"] == "/track_order"
+
+    session_id = gateway.rasa.received[-1]["sender"]
+    typed = [m for m in gateway.services.conversations.messages(session_id) if m.role == "customer"]
+    assert [(m.text, (m.data or {}).get("option", {}).get("payload")) for m in typed] == [
+        ("How long does delivery take?", None),
+        ("1", "/track_order"),
+        ("Track my order", "/track_order"),
+    ]
+
+
+def test_twilio_number_goes_to_the_agent_as_typed_during_a_handoff(gateway: Any) -> None:
+    post_twilio(gateway, twilio_params("How long does delivery take?", sid="SM-h0", sender=STRANGER_PHONE))
+    session_id = gateway.rasa.received[-1]["sender"]
+    gateway.services.conversations.set_status(session_id, "agent")
+    received = len(gateway.rasa.received)
+    post_twilio(gateway, twilio_params("1", sid="SM-h1", sender=STRANGER_PHONE))
+    assert len(gateway.rasa.received) == received
+    last = gateway.services.conversations.messages(session_id)[-1]
+    assert (last.role, last.text, last.data) == ("customer", "1", None)
+
+
+def test_twilio_splits_a_long_reply_into_messages_within_its_limit(gateway: Any) -> None:
+    long_text = "\n\n".join(f"Paragraph {n}: " + "lorem ipsum " * 60 for n in range(5))
+    scripted(
+        gateway, {"text": long_text, "buttons": [{"title": "Talk to a person", "payload": "/human_handoff"}]}
+    )
+    response = post_twilio(gateway, twilio_params("tell me everything", sid="SM-long"))
+    messages = re.findall(r"<Message>(.*?)</Message>", response.text, flags=re.S)
+    assert len(messages) > 1
+    assert all(len(html.unescape(message)) <= 1600 for message in messages)
+    assert messages[-1].endswith("1. Talk to a person")
 
 
 def test_twilio_reply_text_is_xml_escaped(gateway: Any) -> None:
@@ -240,7 +286,7 @@ def test_cloud_message_is_acknowledged_and_answered_through_the_send_api(gateway
 
     assert response.status_code == 200
     assert response.json() == {"status": "received", "messages": 1}
-    assert gateway.rasa.received[-1]["metadata"] == {"customer_id": "C1001", "channel": "whatsapp"}
+    assert gateway.sent_identity() == {"customer_id": "C1001", "channel": "whatsapp"}
     [request] = gateway.outbox.requests
     assert str(request.url) == f"{gateway.settings.whatsapp_api_url}/PN1/messages"
     assert request.headers["Authorization"] == f"Bearer {gateway.settings.whatsapp_access_token}"
@@ -318,16 +364,119 @@ def test_cloud_signed_but_malformed_json_is_a_400(gateway: Any) -> None:
     assert "JSON" in response.json()["detail"]
 
 
-def test_cloud_buttons_reach_the_bot_as_their_title(gateway: Any) -> None:
-    reply = {
+def interactive_reply(
+    reply_id: str, title: str, message_id: str, kind: str = "button_reply"
+) -> dict[str, Any]:
+    return {
         "from": "15550001111",
-        "id": "wamid.btn",
+        "id": message_id,
+        "timestamp": "1767225600",
         "type": "interactive",
-        "interactive": {"type": "button_reply", "button_reply": {"id": "track", "title": "Track my order"}},
+        "interactive": {"type": kind, kind: {"id": reply_id, "title": title}},
     }
-    post_cloud(gateway, cloud_payload(reply))
-    assert gateway.rasa.received[-1]["message"] == "Track my order"
+
+
+def scripted(gateway: Any, *replies: dict[str, Any]) -> None:
+    """Rasa answers every message with ``replies`` (and records what it received)."""
+
+    def reply(sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        gateway.rasa.received.append({"sender": sender, "message": text, "metadata": metadata})
+        return [dict(item, recipient_id=sender) for item in replies]
+
+    gateway.rasa.reply = reply
+
+
+def test_cloud_answers_options_with_reply_buttons(gateway: Any) -> None:
+    post_cloud(gateway, cloud_payload(text_message("How long does delivery take?", sender="15550001111")))
+    [sent] = sent_texts(gateway)
+    assert sent["messaging_product"] == "whatsapp"
+    assert sent["to"] == "15550001111"
+    assert sent["type"] == "interactive"
+    interactive = sent["interactive"]
+    assert interactive["type"] == "button"
+    assert interactive["body"]["text"] == (
+        "Most parcels arrive within 7 to 15 days.\n\nSource: How long does delivery take?"
+    )
+    assert interactive["action"]["buttons"] == [
+        {"type": "reply", "reply": {"id": "/track_order", "title": "Track my order"}}
+    ]
+    assert "You can reply" not in json.dumps(sent)
+
+
+def test_cloud_button_reply_reaches_the_bot_as_the_options_payload(gateway: Any) -> None:
+    post_cloud(gateway, cloud_payload(interactive_reply("/track_order", "Track my order", "wamid.btn")))
+    assert gateway.rasa.received[-1]["message"] == "/track_order"
     assert gateway.rasa.received[-1]["metadata"]["customer_id"] is None
+    # The log keeps what the buyer saw, with the option they picked.
+    [conversation] = gateway.services.conversations.list_conversations()
+    tapped = gateway.services.conversations.messages(conversation.session_id)[0]
+    assert tapped.text == "Track my order"
+    assert tapped.data == {"option": {"title": "Track my order", "payload": "/track_order"}}
+
+
+def test_cloud_list_reply_with_a_long_payload_maps_back_through_the_log(gateway: Any) -> None:
+    long_payload = '/inform_order_id{"order_id": "' + "7" * 300 + '"}'
+    offered = [{"title": f"Order number {n} from last week", "payload": f"/pick{n}"} for n in range(3)]
+    offered.append({"title": "The big one", "payload": long_payload})
+    scripted(gateway, {"text": "Which order is it about?", "buttons": offered})
+    post_cloud(gateway, cloud_payload(text_message("my order", message_id="wamid.ask", sender="15550001111")))
+    [sent] = sent_texts(gateway)
+    interactive = sent["interactive"]
+    assert interactive["type"] == "list"
+    rows = interactive["action"]["sections"][0]["rows"]
+    assert [row["id"] for row in rows[:3]] == ["/pick0", "/pick1", "/pick2"]
+    assert rows[0]["title"] == "Order number 0 from…"
+    assert rows[0]["description"] == "Order number 0 from last week"
+    long_id = rows[3]["id"]
+    assert long_id.startswith("sb:")
+    assert len(long_id) <= 200
+
+    post_cloud(gateway, cloud_payload(interactive_reply(long_id, "The big one", "wamid.pick", "list_reply")))
+    assert gateway.rasa.received[-1]["message"] == long_payload
+    post_cloud(
+        gateway,
+        cloud_payload(interactive_reply("/pick1", "Order number 1 from…", "wamid.pick2", "list_reply")),
+    )
+    assert gateway.rasa.received[-1]["message"] == "/pick1"
+
+
+def test_cloud_buyers_may_type_an_options_number_or_title(gateway: Any) -> None:
+    post_cloud(gateway, cloud_payload(text_message("How long does delivery take?", "wamid.q", "15550001111")))
+    post_cloud(gateway, cloud_payload(text_message("track my order", "wamid.t", "15550001111")))
+    assert gateway.rasa.received[-1]["message"] == "/track_order"
+    post_cloud(gateway, cloud_payload(text_message("1", "wamid.n", "15550001111")))
+    assert gateway.rasa.received[-1]["message"] == "/track_order"
+    # A number that names no option is just what the buyer wrote.
+    post_cloud(gateway, cloud_payload(text_message("7", "wamid.x", "15550001111")))
+    assert gateway.rasa.received[-1]["message"] == "7"
+
+
+def test_cloud_partial_answer_cites_once_and_offers_more(make_gateway: Any) -> None:
+    gateway = make_gateway(public_url="https://support.example.com")
+    citation = "Source: How to cancel my order? (WISHALIVE help center)"
+    scripted(
+        gateway,
+        {
+            "text": f"*Paid order*\nYou can cancel with the seller's approval.\n{citation}\nReply MORE for the rest of this article."
+        },
+        {
+            "custom": {
+                "source": {
+                    "id": "how-to-cancel-my-order",
+                    "title": "How to cancel my order?",
+                    "platform": "WISHALIVE",
+                    "more": True,
+                }
+            }
+        },
+    )
+    post_cloud(gateway, cloud_payload(text_message("how do I cancel a paid order", "wamid.more")))
+    [sent] = sent_texts(gateway)
+    body = sent["text"]["body"]
+    assert body.count("Source:") == 1
+    assert f"{citation} https://support.example.com/help/how-to-cancel-my-order" in body
+    assert body.endswith("Reply MORE for the rest of this article.")
+    assert "how-to-cancel-my-order" not in body.replace("/help/how-to-cancel-my-order", "")
 
 
 def test_cloud_rasa_down_tells_the_buyer(gateway: Any) -> None:

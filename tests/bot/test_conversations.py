@@ -80,7 +80,27 @@ def test_messages_oldest_first_and_after_an_id(log: ConversationLog) -> None:
         "text": "Hi! How can I help?",
         "data": {"buttons": [{"title": "Track"}]},
         "created_at": "2024-06-01T12:00:02Z",
+        "author": None,
+        "intent": None,
+        "helpful": None,
     }
+
+
+def test_the_latest_bot_turn_and_its_options(log: ConversationLog) -> None:
+    assert log.latest_bot_turn("s-opt") == []
+    log.add_message("s-opt", "customer", "hi", channel="whatsapp")
+    first = log.add_message("s-opt", "bot", "Hello!", channel="whatsapp")
+    offered = [{"title": "Track my order", "payload": "/track_order"}]
+    second = log.add_message("s-opt", "bot", "Anything else?", data={"buttons": offered}, channel="whatsapp")
+    log.add_message("s-other", "customer", "unrelated", channel="whatsapp")
+    assert [m.id for m in log.latest_bot_turn("s-opt")] == [first.id, second.id]
+    assert [o.payload for o in log.latest_bot_turn("s-opt")[-1].options] == ["/track_order"]
+    assert log.latest_bot_turn("s-opt")[0].options == []
+    assert log.message("s-opt", second.id) == second
+    assert log.message("s-other", second.id) is None  # never another session's message
+
+    log.add_message("s-opt", "agent", "Sam here", channel="whatsapp")
+    assert log.latest_bot_turn("s-opt") == []  # the bot's options are stale once a person speaks
 
 
 @pytest.mark.parametrize(

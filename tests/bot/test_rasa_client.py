@@ -104,3 +104,26 @@ def test_action_server_health() -> None:
     assert run(client(up).action_server_health()) is True
     with pytest.raises(RasaUnavailable, match="action server"):
         run(client(lambda request: httpx.Response(503)).action_server_health())
+
+
+def test_the_api_token_goes_where_rasa_asks_for_it_and_a_refusal_names_it() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.params.get("token") != "t0k3n" and request.url.path != "/webhooks/rest/webhook":
+            return httpx.Response(401, json={"reason": "NotAuthenticated"})
+        if request.url.path.endswith("/webhook"):
+            return httpx.Response(200, json=[])
+        return httpx.Response(200, json={"model_file": "m.tar.gz", "intent": {}, "events": []})
+
+    rasa = client(handler, token="t0k3n")
+    run(rasa.status())
+    run(rasa.parse("hi"))
+    run(rasa.tracker("s 1"))
+    run(rasa.send_message("s1", "hi", {}))
+    assert [request.url.params.get("token") for request in seen] == ["t0k3n", "t0k3n", "t0k3n", None]
+
+    with pytest.raises(RasaUnavailable, match="SUPPORTBOT_RASA_TOKEN") as refused:
+        run(client(handler).status())
+    assert "t0k3n" not in str(refused.value)

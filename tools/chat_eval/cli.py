@@ -229,12 +229,20 @@ def _via_local_stack(
 
         async def run() -> list[list[Any]]:
             # The first help question waits for the action server to load the embedding model.
-            warm = RasaTransport(stack.rasa_url, timeout=args.start_timeout)
+            def transport_to_rasa(seconds: float) -> RasaTransport:
+                return RasaTransport(
+                    stack.rasa_url,
+                    timeout=seconds,
+                    token=stack.rasa_token,
+                    actions_secret=stack.actions_secret,
+                )
+
+            warm = transport_to_rasa(args.start_timeout)
             try:
                 await Runner(warm, check_alive=stack.check_alive).warm_up()
             finally:
                 await warm.aclose()
-            transport = RasaTransport(stack.rasa_url, timeout=timeout)
+            transport = transport_to_rasa(timeout)
             try:
                 return await _run_files(kind, files, Runner(transport, check_alive=stack.check_alive))
             finally:
@@ -250,14 +258,24 @@ async def _via_gateway(
 
     rasa_url = args.rasa_url or settings.rasa_url
     warm = GatewayTransport(
-        args.url, rasa_url, timeout=args.start_timeout, widget_secret=settings.widget_secret
+        args.url,
+        rasa_url,
+        timeout=args.start_timeout,
+        widget_secret=settings.widget_secret,
+        rasa_token=settings.rasa_token,
     )
     try:
         await warm.check()
         await Runner(warm).warm_up()
     finally:
         await warm.aclose()
-    transport = GatewayTransport(args.url, rasa_url, timeout=timeout, widget_secret=settings.widget_secret)
+    transport = GatewayTransport(
+        args.url,
+        rasa_url,
+        timeout=timeout,
+        widget_secret=settings.widget_secret,
+        rasa_token=settings.rasa_token,
+    )
     try:
         return await _run_files(kind, files, Runner(transport))
     finally:

@@ -229,21 +229,28 @@ def messages_from_gateway(items: Any) -> tuple[BotMessage, ...]:
 
 
 class RasaTransport:
-    """Rasa's REST webhook, with the metadata the gateway sends for a web buyer."""
+    """Rasa's REST webhook, with the metadata the gateway sends for a web buyer, signed with the
+    action server's ``actions_secret`` as the gateway signs it."""
 
-    def __init__(self, rasa_url: str, *, timeout: float) -> None:
+    def __init__(
+        self, rasa_url: str, *, timeout: float, token: str | None, actions_secret: str | None
+    ) -> None:
         from bot.rasa_client import RasaClient
 
-        self.rasa = RasaClient(rasa_url, timeout=timeout, max_connections=4)
+        self.rasa = RasaClient(rasa_url, timeout=timeout, token=token, max_connections=4)
+        self.actions_secret = actions_secret
 
     async def send(self, conversation: str, text: str, customer_id: str | None) -> TurnObservation:
+        from bot.identity import turn_metadata
         from bot.rasa_client import RasaUnavailable
+        from bot.schemas.base import utc_now
 
+        metadata = turn_metadata(
+            self.actions_secret, sender_id=conversation, channel="web", customer_id=customer_id, now=utc_now()
+        )
         started = time.perf_counter()
         try:
-            items = await self.rasa.send_message(
-                conversation, text, {"customer_id": customer_id, "channel": "web"}
-            )
+            items = await self.rasa.send_message(conversation, text, metadata)
         except RasaUnavailable as exc:
             return TurnObservation((), time.perf_counter() - started, error=str(exc))
         latency = time.perf_counter() - started
@@ -257,7 +264,15 @@ class RasaTransport:
 class GatewayTransport:
     """``POST /v1/chat`` of a running gateway; Rasa's tracker at ``rasa_url`` for the intent."""
 
-    def __init__(self, url: str, rasa_url: str, *, timeout: float, widget_secret: str | None) -> None:
+    def __init__(
+        self,
+        url: str,
+        rasa_url: str,
+        *,
+        timeout: float,
+        widget_secret: str | None,
+        rasa_token: str | None = None,
+    ) -> None:
         import httpx
 
         from bot.rasa_client import RasaClient
@@ -265,7 +280,7 @@ class GatewayTransport:
         self.url = url.rstrip("/")
         self.widget_secret = widget_secret
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
-        self.rasa = RasaClient(rasa_url, timeout=timeout, max_connections=4)
+        self.rasa = RasaClient(rasa_url, timeout=timeout, token=rasa_token, max_connections=4)
 
     async def check(self) -> None:
         """Refuses to start against a gateway or a Rasa server that is not there or not ready."""
@@ -295,7 +310,7 @@ class GatewayTransport:
 
         body: dict[str, Any] = {"session_id": conversation, "message": text}
         if customer_id is not None:
-            from api.security import customer_hash
+            from bot.identity import customer_hash
 
             if not self.widget_secret:
                 raise SupportbotError(

@@ -4,7 +4,8 @@
 database (migrated, seeded with the demo orders dated relative to now), writes an endpoints file
 pointing Rasa at the action server and at that database for its tracker store (as in
 production, where both share ``SUPPORTBOT_DB_URL``), and starts both servers on free loopback
-ports the way ``Procfile`` does, one compute thread each (scripts/run.sh explains why). It
+ports the way ``Procfile`` does, one compute thread each (scripts/run.sh explains why), with a
+Rasa API token and an identity secret made for this run (``rasa_token``, ``actions_secret``). It
 returns once the action server's ``/health`` answers and Rasa's ``/status`` names the loaded
 model. On exit, also after Ctrl-C or an error, it stops both process groups and deletes the
 directory. The children get SIGTERM if this process dies without cleaning up (Linux).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -125,6 +127,9 @@ class LocalStack:
         self.rasa_url = ""
         self.action_server_url = ""
         self.database_url = ""
+        # What scripts/run.sh generates per run: the harness signs turns and reads trackers with them.
+        self.rasa_token = secrets.token_urlsafe(32)
+        self.actions_secret = secrets.token_urlsafe(32)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._processes: list[_Process] = []
 
@@ -170,7 +175,13 @@ class LocalStack:
             f'  url: "{self.database_url}"\n',
             encoding="utf-8",
         )
-        env = {**os.environ, **_CHILD_ENV, "SUPPORTBOT_DB_URL": self.database_url}
+        env = {
+            **os.environ,
+            **_CHILD_ENV,
+            "SUPPORTBOT_DB_URL": self.database_url,
+            "SUPPORTBOT_ACTIONS_SECRET": self.actions_secret,
+            "SUPPORTBOT_RASA_TOKEN": self.rasa_token,
+        }
         self._processes.append(
             _Process(
                 "action server",
@@ -184,8 +195,9 @@ class LocalStack:
             _Process(
                 "Rasa server",
                 [
-                    str(config.rasa),
-                    "run",
+                    sys.executable,
+                    "-m",
+                    "tools.rasa_server",
                     "--enable-api",
                     "--model",
                     str(config.model),
@@ -220,7 +232,7 @@ class LocalStack:
 
         checks = [
             (self._processes[0], f"{self.action_server_url}/health", lambda data: True),
-            (self._processes[1], f"{self.rasa_url}/status", _names_a_model),
+            (self._processes[1], f"{self.rasa_url}/status?token={self.rasa_token}", _names_a_model),
         ]
         deadline = time.monotonic() + self.config.start_timeout
         with httpx.Client(timeout=self.config.request_timeout) as client:

@@ -67,6 +67,65 @@ def test_parse_reads_text_buttons_and_skips_statuses_and_junk() -> None:
     assert parse_messages([1, 2]) == []
 
 
+def test_parse_reads_a_tapped_button_or_list_row_as_its_title_and_reply_id() -> None:
+    def tapped(kind: str, reply: dict) -> dict:
+        return {
+            "from": "491",
+            "id": f"m-{kind}",
+            "type": "interactive",
+            "interactive": {"type": kind, kind: reply},
+        }
+
+    payload = {
+        "entry": [
+            {
+                "changes": [
+                    {
+                        "value": {
+                            "metadata": {"phone_number_id": "PN1"},
+                            "messages": [
+                                tapped("button_reply", {"id": "/track_order", "title": "Track my order"}),
+                                tapped(
+                                    "list_reply", {"id": "sb:7:3", "title": "Order 1001", "description": "…"}
+                                ),
+                                tapped("button_reply", {"id": "/x", "title": ""}),
+                                tapped("nfm_reply", {"response_json": "{}"}),
+                            ],
+                        }
+                    }
+                ]
+            }
+        ]
+    }
+    assert [(m.text, m.reply_id) for m in parse_messages(payload)] == [
+        ("Track my order", "/track_order"),
+        ("Order 1001", "sb:7:3"),
+        ("/x", "/x"),
+        (None, None),
+    ]
+
+
+def test_send_posts_an_interactive_body_as_rendered() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    sender = WhatsAppCloudClient(
+        "https://graph.test/v19.0", "tok", timeout=2, transport=httpx.MockTransport(handler)
+    )
+    body = {
+        "messaging_product": "whatsapp",
+        "to": "491",
+        "type": "interactive",
+        "interactive": {"type": "button"},
+    }
+    asyncio.run(sender.send("PN1", body))
+    assert str(seen[0].url) == "https://graph.test/v19.0/PN1/messages"
+    assert json.loads(seen[0].content) == body
+
+
 def test_send_text_posts_to_the_phone_numbers_messages_endpoint() -> None:
     seen: list[httpx.Request] = []
 

@@ -215,7 +215,17 @@ def test_rasa_rest_output_is_merged_as_the_gateway_merges_it() -> None:
         BotMessage(
             "Refunds take 3-20 business days.",
             (),
-            {"source": {"id": "a", "title": "When?", "category": "Refund"}},
+            {
+                "source": {
+                    "id": "a",
+                    "title": "When?",
+                    "category": "Refund",
+                    "platform": None,
+                    "more": False,
+                    "label": "When?",
+                    "url": "/help/a",
+                }
+            },
         ),
     )
 
