@@ -9,10 +9,11 @@ means the same thing after it, and a source no article holds is an error, not a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.corpus import Article, articles_holding, normalise_source_text
+from bot.corpus import Article, normalise_source_text, source_holders
 from bot.errors import UsageError
 
 MIN_SOURCE_CHARS = 15
@@ -48,14 +49,20 @@ def _holding_rank(article: Article, wanted: str) -> int:
     return 2
 
 
-def resolve_sources(articles: list[Article], sources: list[str]) -> tuple[list[str], list[str]]:
-    """(all article ids holding a source, the most direct holders); raises on an unheld source."""
+def resolve_sources(
+    articles: list[Article],
+    sources: list[str],
+    holding: Callable[[str], list[Article]] | None = None,
+) -> tuple[list[str], list[str]]:
+    """(all article ids holding a source, the most direct holders); raises on an unheld source.
+    ``holding`` is ``source_holders(articles)`` when the caller resolves many sources."""
+    holding = holding or source_holders(articles)
     every: dict[str, None] = {}
     primary: dict[str, None] = {}
     for source in sources:
         if len(source.strip()) < MIN_SOURCE_CHARS:
             raise UsageError(f"source {source!r} is shorter than {MIN_SOURCE_CHARS} characters")
-        held = articles_holding(articles, source)
+        held = holding(source)
         if not held:
             raise UsageError(
                 f"no article holds the source {source!r}: was it copied verbatim from data/faq/raw/?"
@@ -81,6 +88,7 @@ def load_query_set(path: Path | str, articles: list[Article]) -> QuerySet:
     if not isinstance(data, dict) or not isinstance(data.get("queries"), list):
         raise UsageError(f"{path} has no 'queries' list")
     known = {article.id for article in articles}
+    holding = source_holders(articles)
     queries = []
     for number, item in enumerate(data["queries"], 1):
         try:
@@ -89,7 +97,7 @@ def load_query_set(path: Path | str, articles: list[Article]) -> QuerySet:
                 raise ValueError("empty question")
             if "sources" in item:
                 sources = [str(source) for source in item["sources"]]
-                every, primary = resolve_sources(articles, sources)
+                every, primary = resolve_sources(articles, sources, holding)
             else:
                 every = primary = [str(i) for i in item["ids"]]
                 sources = []
