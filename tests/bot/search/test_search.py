@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 
 import pytest
@@ -103,7 +102,7 @@ def test_the_index_is_stale_when_the_training_questions_change(scratch_settings)
 def test_corrupt_or_missing_index_is_rebuilt(scratch_settings) -> None:
     (index_dir(scratch_settings) / "index.faiss").write_bytes(b"not a faiss index")
     assert load_searcher(scratch_settings).search("track my parcel").results
-    shutil.rmtree(index_dir(scratch_settings))
+    index_dir(scratch_settings).unlink()  # the rebuild published it as a link to its build
     assert index_status(scratch_settings) == "missing"
     assert load_searcher(scratch_settings).search("track my parcel").results
 
