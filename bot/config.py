@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
 
     articles_path: Path = Path("data/faq/articles.yaml")
+    # Buyer questions with the help-center text that answers them: the FAQ encoder trains on them
+    # and search remembers them (see docs/search.md).
+    paraphrases_path: Path = Path("data/faq/paraphrases.yaml")
     models_dir: Path = Path("models")
 
     widget_secret: str | None = None
@@ -184,6 +187,10 @@ class Settings(BaseSettings):
     @property
     def articles_file(self) -> Path:
         return self.resolve(self.articles_path)
+
+    @property
+    def paraphrases_file(self) -> Path:
+        return self.resolve(self.paraphrases_path)
 
     @property
     def models_path(self) -> Path:

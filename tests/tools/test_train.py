@@ -143,8 +143,64 @@ def test_index_step_tolerates_a_missing_search_package(
     assert "bot.search" in capsys.readouterr().err
 
 
+def test_index_is_a_top_level_command_that_builds_encoder_and_index() -> None:
+    args = cli.build_parser().parse_args(["index", "--force"])
+
+    assert args.force is True
+    assert args.func is train._index
+
+
 def test_train_is_a_top_level_command_with_force() -> None:
     args = cli.build_parser().parse_args(["train", "--force"])
 
     assert args.force is True
     assert args.func is train._train
+
+
+FEATURIZER_CONFIG = """\
+recipe: default.v1
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: nlu_components.minilm_featurizer.MiniLMSentenceFeaturizer
+    model: models/encoder
+"""
+
+
+def _stamp_encoder(home: Path, fingerprint: str) -> None:
+    from bot.search import ENCODER_STAMP
+
+    encoder = home / "models" / "encoder"
+    encoder.mkdir(parents=True, exist_ok=True)
+    (encoder / ENCODER_STAMP).write_text(json.dumps({"fingerprint": fingerprint}))
+
+
+def test_a_featurizer_on_the_fine_tuned_encoder_retrains_when_the_encoder_changes(
+    project: Path, rasa: Path
+) -> None:
+    (project / "config.yml").write_text(FEATURIZER_CONFIG)
+    _stamp_encoder(project, "a" * 64)
+    settings = settings_for(project)
+    assert train.featurizer_models(project) == ["models/encoder"]
+    train.train_rasa(settings, rasa=rasa)
+    assert train.train_rasa(settings, rasa=rasa) is False
+
+    _stamp_encoder(project, "b" * 64)
+
+    assert train.train_rasa(settings, rasa=rasa) is True
+
+
+def test_the_base_featurizer_does_not_depend_on_the_encoder(project: Path) -> None:
+    (project / "config.yml").write_text(FEATURIZER_CONFIG.replace("models/encoder", "base"))
+
+    assert train.featurizer_models(project) == []
+    before = train.training_hash(project)
+    _stamp_encoder(project, "c" * 64)
+    assert train.training_hash(project) == before
+
+
+def test_a_missing_encoder_stamp_names_the_command(project: Path, rasa: Path) -> None:
+    (project / "config.yml").write_text(FEATURIZER_CONFIG)
+
+    with pytest.raises(SupportbotError, match="supportbot index"):
+        train.train_rasa(settings_for(project), rasa=rasa)
+    assert calls(rasa) == []

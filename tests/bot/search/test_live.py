@@ -7,6 +7,7 @@ search quality."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -21,7 +22,18 @@ from bot.config import Settings
 from bot.corpus import Article, Corpus, corpus_hash
 from bot.corpus.ingest import dump_articles
 from bot.errors import SupportbotError
-from bot.search import build_index, builds_dir, index_dir, index_status, load_searcher, published_build
+from bot.search import (
+    ENCODER_STAMP,
+    QUESTION,
+    build_index,
+    builds_dir,
+    encoder_dir,
+    index_dir,
+    index_entries,
+    index_status,
+    load_searcher,
+    published_build,
+)
 from bot.search.live import LiveSearcher
 
 
@@ -70,7 +82,10 @@ def settings(tmp_path: Path) -> Settings:
     path = tmp_path / "articles.yaml"
     path.write_text(dump_articles(list(ARTICLES)))
     BASE["hash"] = corpus_hash(path)
-    return Settings(models_dir=tmp_path / "models", articles_path=path)
+    # No training questions: they quote the real help center, not these two articles.
+    return Settings(
+        models_dir=tmp_path / "models", articles_path=path, paraphrases_path=tmp_path / "paraphrases.yaml"
+    )
 
 
 def test_an_index_is_published_as_a_link_to_a_complete_build(settings: Settings) -> None:
@@ -126,6 +141,62 @@ def test_a_rebuild_embeds_only_the_chunks_that_changed(settings: Settings) -> No
     fresh = WordEmbedder()
     searcher = load_searcher(settings, rebuild=False, embedder=fresh, corpus=corpus(edited, edits="1"))
     assert searcher.search("card refund").results[0].article.id == "refund"
+
+
+PARAPHRASES = """\
+queries:
+  - {q: "parcel still not here after two weeks", sources: ["How long does delivery take?"]}
+  - {q: "money back how many days", sources: ["When do I get my refund?"]}
+"""
+
+
+def _remembered(searcher: Any) -> dict[str, str]:
+    return {e.text: searcher.articles[e.article].id for e in searcher.entries if e.kind == QUESTION}
+
+
+def test_an_edited_index_keeps_the_training_questions_of_its_articles(settings: Settings) -> None:
+    settings.paraphrases_file.write_text(PARAPHRASES)
+    build_index(settings, WordEmbedder(), corpus=corpus())
+    # The edit rewords the title the question quotes: the question still belongs to the article.
+    edited = (replace(ARTICLES[0], title="Shipping times"), ARTICLES[1])
+    assert index_status(settings, corpus(edited, edits="2")) == "stale"
+
+    searcher = load_searcher(settings, embedder=WordEmbedder(), corpus=corpus(edited, edits="2"))
+
+    remembered = _remembered(searcher)
+    assert remembered["parcel still not here after two weeks"] == "delivery"
+    assert remembered["Shipping times"] == "delivery"  # the served title, not the committed one
+    assert "How long does delivery take?" not in remembered
+    assert searcher.by_id["delivery"].title == "Shipping times"
+
+    settings.paraphrases_file.write_text(PARAPHRASES + '  - {q: "refund when", sources: ["When do I get"]}\n')
+    assert index_status(settings, corpus(edited, edits="2")) == "stale"
+
+
+def _stamp_encoder(settings: Settings, fingerprint: str) -> None:
+    directory = encoder_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "modules.json").write_text("[]")
+    (directory / ENCODER_STAMP).write_text(json.dumps({"fingerprint": fingerprint}))
+
+
+def test_vectors_are_reused_only_from_the_same_encoder(settings: Settings) -> None:
+    _stamp_encoder(settings, "a" * 64)
+    build_index(settings, WordEmbedder(), corpus=corpus())
+    same = WordEmbedder()
+    build_index(settings, same, corpus=corpus(edits="1"), reuse=True)
+    assert same.embedded == []  # nothing changed: every vector is the published one
+
+    _stamp_encoder(settings, "b" * 64)
+    assert index_status(settings, corpus(edits="1")) == "stale"
+    with pytest.raises(SupportbotError, match="stale"):
+        load_searcher(settings, rebuild=False, corpus=corpus(edits="1"))
+    retrained = WordEmbedder()
+    meta = build_index(settings, retrained, corpus=corpus(edits="1"), reuse=True)
+
+    assert meta["encoder"] == "b" * 64
+    assert sorted(retrained.embedded) == sorted({e.text for e in index_entries(list(ARTICLES))})
+    assert index_status(settings, corpus(edits="1")) == "ok"
 
 
 class Named:

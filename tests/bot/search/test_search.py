@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 
 import pytest
 
 from bot.errors import SupportbotError, UsageError
-from bot.search import index_dir, index_status, load_searcher
+from bot.search import QUESTION, index_dir, index_status, load_searcher
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +37,22 @@ def test_results_are_scored_best_first_with_the_contract_fields(searcher) -> Non
     assert len(scores) == 5
     first = response.to_dict()["results"][0]
     assert set(first) == {"id", "title", "answer", "category", "sources", "score"}
+
+
+def test_confidence_follows_the_relevance_of_the_best_result(searcher) -> None:
+    response = searcher.search("my refund has not arrived on my card", k=3)
+    best = response.results[0]
+
+    assert 0.0 < best.relevance <= 1.0
+    assert response.confident == (best.relevance >= searcher.threshold)
+
+
+def test_the_training_questions_are_remembered_for_their_article(searcher) -> None:
+    remembered = {e.text for e in searcher.entries if e.kind == QUESTION}
+
+    assert "cofee cup eror" in remembered
+    top = searcher.search("cofee cup eror", k=1).results[0]
+    assert top.article.id == "what-should-i-do-if-coffee-cup-error-occurs-when-placing-order"
 
 
 def test_out_of_scope_questions_are_not_confident(searcher) -> None:
@@ -73,10 +88,21 @@ def test_stale_index_is_rebuilt_when_the_corpus_changes(scratch_settings) -> Non
     assert index_status(scratch_settings) == "ok"
 
 
+def test_the_index_is_stale_when_the_training_questions_change(scratch_settings) -> None:
+    meta = index_dir(scratch_settings) / "meta.json"
+    data = json.loads(meta.read_text())
+    data["questions_hash"] = "0" * 64
+    meta.write_text(json.dumps(data))
+
+    assert index_status(scratch_settings) == "stale"
+    load_searcher(scratch_settings)
+    assert index_status(scratch_settings) == "ok"
+
+
 def test_corrupt_or_missing_index_is_rebuilt(scratch_settings) -> None:
     (index_dir(scratch_settings) / "index.faiss").write_bytes(b"not a faiss index")
     assert load_searcher(scratch_settings).search("track my parcel").results
-    shutil.rmtree(index_dir(scratch_settings))
+    index_dir(scratch_settings).unlink()  # the rebuild published it as a link to its build
     assert index_status(scratch_settings) == "missing"
     assert load_searcher(scratch_settings).search("track my parcel").results
 
