@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, Literal, Protocol
 
 from bot.answers import compose, more, render
+from bot.answers.match import codes_in
 from bot.assistant import replies
 from bot.corpus import Article
 from bot.dialogue.clarify import (
@@ -160,7 +161,7 @@ class HelpDesk:
         # "maybe": the reading the help center answers better wins.
         alone, together = self.help_center.search(text, k=1), self.help_center.search(query, k=1)
         if together.best is not None and (
-            not alone.confident or alone.best is None or together.best.score > alone.best.score
+            not alone.confident or alone.best is None or together.best.relevance > alone.best.relevance
         ):
             return query, continued
         return None
@@ -200,13 +201,15 @@ class HelpDesk:
                 response,
                 results=preferred(response.results, subject=wanted, platform=named.details.get("platform")),
             )
+        if response is not None:
+            response = self._holding_codes(response, query)
         if response is not None and response.confident and response.best is not None and alone:
             response = self._covering(response, query, alone)
         results = list(response.results) if response is not None else []
         if response is not None and response.ended:
             ended = response.ended[0]
             best = response.best
-            if not response.confident or best is None or ended.score >= best.score + ENDED_MARGIN:
+            if not response.confident or best is None or ended.relevance >= best.relevance + ENDED_MARGIN:
                 return self._ended(ended.article, results, topic)
         if response is not None and response.confident and response.best is not None:
             best = response.best
@@ -241,6 +244,32 @@ class HelpDesk:
             topic.answered(article.id, None),
             answered=True,
         )
+
+    def _holding_codes(self, response: SearchResponse, query: str) -> SearchResponse:
+        """A question naming an error code ("CSC_7200026 appeal how long") is answered by the
+        article that lists that code, even when other words of the question ("appeal") match
+        another page better; a code no article lists changes nothing."""
+        codes = codes_in(query)
+        if not codes:
+            return response
+
+        def holds(article: Article) -> bool:
+            text = article.full_text().upper()
+            return any(code in text for code in codes)
+
+        if response.best is not None and holds(response.best.article):
+            return response
+        found = next((r for r in response.results if holds(r.article)), None)
+        if found is None:
+            article = next((a for a in self.help_center.by_id.values() if holds(a)), None)
+            if article is None:
+                return response
+            best = response.best
+            found = SearchResult(
+                article, best.score if best else 1.0, relevance=best.relevance if best else 1.0
+            )
+        rest = [r for r in response.results if r.article.id != found.article.id]
+        return replace(response, results=[found, *rest], confident=True)
 
     def not_sure(self, results: Sequence[SearchResult], topic: Topic | None) -> Reply:
         """The closest articles and a person; "no answer" and a person when nothing came close."""
@@ -409,7 +438,8 @@ def intent_hint(intent: str | None) -> str | None:
     return SUBJECT_PHRASES.get(subject) if subject else None
 
 
-# Results within this much of the best one are told apart by what the buyer named: the platform
+# Results within this much of the best one's relevance (about 0 to 1, comparable across queries,
+# unlike the rank-fusion score that orders them) are told apart by what the buyer named: the platform
 # ("on wishalive") first, then the subject (what the NLU is sure of, else the question's words).
 RERANK_MARGIN = 0.05
 
@@ -430,8 +460,8 @@ def preferred(
     ``margin`` of the best score; the order is unchanged when nothing tells them apart."""
     if len(results) < 2 or (subject is None and platform is None):
         return list(results)
-    top = results[0].score
-    close = [r for r in results if r.score >= top - margin]
+    top = results[0].relevance
+    close = [r for r in results if r.relevance >= top - margin]
 
     def fit(result: SearchResult) -> tuple[bool, bool]:
         article = result.article

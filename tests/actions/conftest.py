@@ -145,7 +145,9 @@ class FakeSearcher:
 
     def search(self, query: str, k: int = 5) -> SearchResponse:
         self.queries.append(query)
-        hits = [SearchResult(a, 0.9 - i * 0.1) for i, a in enumerate(self.results[:k])]
+        hits = [
+            SearchResult(a, 0.9 - i * 0.1, relevance=0.9 - i * 0.1) for i, a in enumerate(self.results[:k])
+        ]
         return SearchResponse(query, hits, self.confident and bool(hits))
 
 

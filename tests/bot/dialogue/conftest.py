@@ -44,9 +44,14 @@ class ScriptedHelpCenter:
         ids = [article_id for word in words for article_id in self.script[word]]
         ids = list(dict.fromkeys(ids))[:k]
         score = 0.9 if len(words) == 1 else 0.9 + 0.01 * len(words)
-        results = [SearchResult(self.articles[i], score - 0.1 * n) for n, i in enumerate(ids)]
+        results = [
+            SearchResult(self.articles[i], score - 0.1 * n, relevance=score - 0.1 * n)
+            for n, i in enumerate(ids)
+        ]
         ended = tuple(
-            SearchResult(self.articles[i], 0.99) for word, i in self.ended.items() if word in lowered
+            SearchResult(self.articles[i], 0.99, relevance=0.99)
+            for word, i in self.ended.items()
+            if word in lowered
         )
         confident = bool(results) and results[0].score >= self.confident_from
         return SearchResponse(query, results, confident, ended)

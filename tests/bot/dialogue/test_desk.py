@@ -255,3 +255,22 @@ def test_a_follow_up_whose_new_words_the_topics_article_lacks_is_searched_on_its
     # e-mail and Instagram, not the section on Instagram alone.
     assert text_of(reply).startswith("Note\n1. If you are new to WISHALIVE please note that Instagram")
     assert "log in with that email" in text_of(reply)
+
+
+def test_a_named_error_code_is_answered_by_the_article_that_lists_it(desk: HelpDesk, help_center) -> None:
+    # "appeal" matches the dispute-result page better; only the payment page lists the code.
+    help_center.script = {"appeal": ["i-am-not-satisfied-with-dispute-result-what-can-i-do"]}
+
+    reply = desk.answer(Ask("CSC_7200026 appeal how long"))
+
+    assert reply.answered
+    assert "CSC_7200026" in text_of(reply)
+    assert "Source: How to solve payment issues?" in text_of(reply)
+
+
+def test_a_code_no_article_lists_changes_nothing(desk: HelpDesk, help_center) -> None:
+    help_center.script = {"appeal": ["i-am-not-satisfied-with-dispute-result-what-can-i-do"]}
+
+    reply = desk.answer(Ask("CSC_9999999 appeal how long"))
+
+    assert "Source: I am not satisfied with dispute result" in text_of(reply)
