@@ -52,7 +52,8 @@ _STOPWORD_TEXT = (
     "a an the and or of to in on for with by at from is are was be been it "
     "its this that these those i me my we our you your he she they them do does did can "
     "could should would will shall may might what when where which who whom how why if not no yes please "
-    "about as into than then there here have has had get got am so just any some t s"
+    "about as into than then there here have has had get got am so just any some t s "
+    "something anything already still thing things really also want need"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split(" "))
 
