@@ -308,7 +308,8 @@ class HelpDesk:
         question back; otherwise the help center answers when it is confident, and when it is not,
         two close intents that lead to different flows get a question with both as buttons."""
         text = ask.text.strip()[:MAX_QUERY_CHARS]
-        if not text:
+        if not re.search(r"[^\W_]", text):
+            # Nothing to search for (emoji, punctuation): say what the assistant can do.
             return self.not_sure([], ask.topic)
         query, topic = self.understand(replace(ask, confident=False))
         best_guess = ask.ranking[0].intent if ask.ranking else None
@@ -342,6 +343,9 @@ class HelpDesk:
         number?" after a question about a parcel marked delivered): a message that clearly
         continues the topic is answered in it; None: the buyer means to give a number, ask for it."""
         text = ask.text.strip()
+        if codes_in(text):
+            # "CSC_9999999" is an error code, not an order number: the help center answers it.
+            return self.answer(replace(ask, topic=None, intent=None, confident=False))
         if not text or ask.topic is None or read(text, ask.topic).rule not in STRONG_RULES:
             return None
         return self.answer(replace(ask, intent=ask.topic.intent, confident=False))

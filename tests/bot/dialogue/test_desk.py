@@ -274,3 +274,22 @@ def test_a_code_no_article_lists_changes_nothing(desk: HelpDesk, help_center) ->
     reply = desk.answer(Ask("CSC_9999999 appeal how long"))
 
     assert "Source: I am not satisfied with dispute result" in text_of(reply)
+
+
+def test_emoji_alone_gets_what_the_assistant_can_do(desk: HelpDesk, help_center) -> None:
+    reply = desk.fallback(Ask("😀😀😀", intent="nlu_fallback"))
+
+    assert not reply.answered
+    assert replies.CAPABILITIES in text_of(reply)
+    assert help_center.queries == []
+
+
+def test_an_error_code_taken_for_an_order_number_is_asked_of_the_help_center(
+    desk: HelpDesk, help_center
+) -> None:
+    help_center.script = {"csc": ["how-to-solve-payment-issues"]}
+
+    reply = desk.without_order_number(Ask("CSC_7200021", intent="inform_order_id"))
+
+    assert reply is not None
+    assert "CSC_7200021" in text_of(reply)
