@@ -376,26 +376,7 @@ def _evaluate(train: NluData, test: NluData, config: Path, work: Path, project_r
     report_file = results / "intent_report.json"
     if not report_file.exists():
         raise SupportbotError(f"rasa test nlu wrote no {report_file.name}")
-    examples_file, predictions_file = work / "held_out.json", work / "predictions.json"
-    held_out = [
-        {"text": plain_text(text), "intent": intent}
-        for intent, texts in test.intents.items()
-        for text in texts
-    ]
-    examples_file.write_text(json.dumps(held_out, ensure_ascii=False), encoding="utf-8")
-    _run_rasa(
-        [
-            sys.executable,
-            "-m",
-            "tools.nlu_predict",
-            str(model),
-            str(examples_file),
-            str(predictions_file),
-        ],
-        cwd=project_root,
-        what="the fallback pass (tools.nlu_predict)",
-    )
-    predictions = _read_json_list(predictions_file)
+    predictions = _predict(model, test, work, project_root)
     return build_report(
         json.loads(report_file.read_text(encoding="utf-8")),
         predictions,

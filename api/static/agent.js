@@ -12,6 +12,7 @@
   "use strict";
 
   const sc = window.SupportConsole;
+  const { el, humanize } = sc;
   const { Unauthorized } = sc;
   const REFRESH_MS = 5000;
   const CHECKS = [
@@ -57,27 +58,6 @@
   let lastRendered = { list: "", messages: "", assist: "", meta: "" };
 
   // ---------------------------------------------------------------- helpers
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
-      else if (name === "class") node.className = value;
-      else if (name === "text") node.textContent = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
-
-  function humanize(value) {
-    const text = String(value || "").replace(/_/g, " ").trim();
-    return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
-  }
 
   const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
