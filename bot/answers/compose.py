@@ -14,6 +14,7 @@ characters is never near. docs/corpus.md gives how many sections fit whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,7 +24,9 @@ from bot.answers.match import (
     best_section,
     code_table,
     codes_in,
+    content_words,
     described_rows,
+    meaning_bonus,
     named_rows,
     rows_with_code,
     section_by_heading,
@@ -159,8 +162,7 @@ def _pack(atoms: list[_Atom], budget: int, heading: str, picked: _Picked, must: 
     last: _Atom | None = None
     for n, atom in enumerate(atoms):
         picked.add(atom)
-        text = "\n".join([heading, *(b.plain_text() for b in picked.blocks())]).strip()
-        if n >= must and len(text) > budget:
+        if n >= must and _length(heading, picked) > budget:
             picked.remove(atom)
             # "... as below to solve the problem:" without what is below promises nothing: it
             # goes to the rest with what it introduces.
@@ -169,6 +171,10 @@ def _pack(atoms: list[_Atom], budget: int, heading: str, picked: _Picked, must: 
             break
         last = atom
     return picked
+
+
+def _length(heading: str, picked: _Picked) -> int:
+    return len("\n".join([heading, *(b.plain_text() for b in picked.blocks())]).strip())
 
 
 def _section_atoms(article: Article, s: int) -> list[_Atom]:
@@ -187,6 +193,7 @@ def compose(
     question: str,
     *,
     section: str | None = None,
+    section_sims: Sequence[float | None] = (),
     budget: int = DEFAULT_BUDGET,
     today: date | None = None,
 ) -> Answer:
@@ -210,24 +217,34 @@ def compose(
     }
 
     room = budget_for_lead
-    for code in codes_in(question):
-        hit = rows_with_code(article, code)
-        if hit is not None:
-            return _from_rows(article, hit, room, "row", base)
+    codes = codes_in(question)
+    hits = [hit for hit in (rows_with_code(article, code) for code in codes) if hit is not None]
+    if hits:
+        # "First CSC_7200012, now CSC_7200021": every row named, in the order asked.
+        same = [h for h in hits if (h.section, h.block) == (hits[0].section, hits[0].block)]
+        rows = tuple(dict.fromkeys(i for h in same for i in h.indexes))
+        return _from_rows(article, Named(hits[0].section, hits[0].block, rows, 1000), room, "row", base)
+    for code in codes:
         table = code_table(article, code)
         if table is not None:
             return _missing(article, code, table, room, base)
 
-    named = named_rows(article, question) or described_rows(article, question)
+    near = meaning_bonus(section_sims) if len(section_sims) == len(article.sections) else []
+    named = named_rows(article, question)
+    if named is not None and near and _block(article, named).kind == "list" and near[named.section] == 0:
+        # A list of names inside a section the question is not about ("d) Coins" in the order
+        # coupons are redeemed in, for "do I get my coins back?") names nothing it asks for.
+        named = None
+    named = named or described_rows(article, question)
     if named is not None:
         return _from_rows(
             article, named, room, "row" if _block(article, named).kind == "table" else "entry", base
         )
 
     hint = section_by_heading(article, section) if section else None
-    chosen = best_section(article, question, hint)
+    chosen = best_section(article, question, hint, section_sims)
     if chosen is not None and article.sections[chosen].blocks:
-        return _from_section(article, chosen, room, base)
+        return _from_section(article, chosen, room, base, question)
     return _opening(article, room, base)
 
 
@@ -306,16 +323,82 @@ def _missing(article: Article, code: str, where: tuple[int, int], budget: int, b
     )
 
 
-def _from_section(article: Article, s: int, budget: int, base: dict) -> Answer:
+def _from_section(article: Article, s: int, budget: int, base: dict, question: str = "") -> Answer:
     heading, parent = _heading_of(article, s)
     shown = _shown_heading(heading, parent)
-    picked = _pack(_section_atoms(article, s), budget, shown, _Picked(article, s))
+    atoms = _section_atoms(article, s)
+    picked = _pack(atoms, budget, shown, _Picked(article, s))
+    focus = _focus(article, atoms, question)
+    if (
+        focus is not None
+        and picked.count() < len(atoms)
+        and (focus.block, focus.index) not in {(b, i) for (_, b), idx in picked.chosen.items() for i in idx}
+    ):
+        # The sentence or item the question is about is past the cut ("If the seller rejects
+        # ..." at the end of a list of outcomes): lead with the section's first sentence for
+        # context, then that part (with the line that introduces its list), in page order.
+        focused = _focused(article, atoms, focus)
+        context = focused.index(focus)  # the atoms before the focus only set it in context
+        picked = _pack(focused, budget, shown, _Picked(article, s), must=context + 1)
+        if _length(shown, picked) > budget and context:
+            picked = _pack(focused[context:], budget, shown, _Picked(article, s))
     if _ends_with_colon(picked.blocks()):
         # "... you can:" promises what follows: carry on into the next section while it fits.
         picked = _pack(_following_atoms(article, s + 1), budget, shown, picked, must=0)
     return Answer(
         lead=picked.blocks(), heading=heading, parent=parent, rest=picked.rest(), matched="section", **base
     )
+
+
+# A sentence or list item leads when the question's distinctive words weigh this much in it (a
+# word in every atom of the article weighs nothing), and clearly more than in any other atom.
+FOCUS_MIN = 1.5
+FOCUS_LEAD = 1.2
+
+
+def _focus(article: Article, atoms: list[_Atom], question: str) -> _Atom | None:
+    """The sentence or list item of a section the question's own words point at, if one stands out.
+    Steps and table rows are left out: a step alone is out of its procedure, rows are named."""
+    words = content_words(question) - content_words(" ".join((article.title, *article.aliases)))
+    if not words:
+        return None
+    everything = [
+        content_words(a.text) for s in range(len(article.sections)) for a in _section_atoms(article, s)
+    ]
+    n = len(everything)
+
+    def weight(word: str) -> float:
+        df = sum(1 for c in everything if word in c)
+        return 0.0 if df == 0 else 1.0 - (df - 1) / n
+
+    blocks = article.sections[atoms[0].section].blocks if atoms else ()
+    scored = sorted(
+        (
+            (sum(weight(w) for w in words & content_words(a.text)), -i, a)
+            for i, a in enumerate(atoms)
+            if blocks[a.block].kind in ("paragraph", "list")
+        ),
+        key=lambda t: (t[0], t[1]),
+        reverse=True,
+    )
+    if not scored:
+        return None
+    top, _, atom = scored[0]
+    second = scored[1][0] if len(scored) > 1 else 0.0
+    return atom if top >= FOCUS_MIN and top >= FOCUS_LEAD * second else None
+
+
+def _focused(article: Article, atoms: list[_Atom], focus: _Atom) -> list[_Atom]:
+    """The section's first atom, the line introducing the focus's list, then the focus and what
+    follows it in its block."""
+    blocks = article.sections[focus.section].blocks
+    out = [atoms[0]] if atoms[0] != focus else []
+    if blocks[focus.block].kind == "list" and focus.block > 0:
+        intro = [a for a in atoms if a.block == focus.block - 1]
+        if intro and intro[-1].text.endswith(":") and intro[-1] not in out:
+            out.append(intro[-1])
+    out.extend(a for a in atoms if a.block == focus.block and a.index >= focus.index)
+    return out
 
 
 def _opening(article: Article, budget: int, base: dict) -> Answer:

@@ -97,6 +97,9 @@ class SearchResult:
     # The weighted sum of the similarity and BM25 signals, about 0 to 1: comparable across queries,
     # so the best result's relevance decides ``SearchResponse.confident``.
     relevance: float = 0.0
+    # The query's best similarity to each of the article's sections (by position; None for a
+    # section no chunk comes from): which part of the article the question means, by meaning.
+    section_sims: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,9 @@ class Chunk:
     text: str
     section: str  # heading of the section it comes from ("" = the article's question and opening)
     head: bool  # a question chunk: the article's own, or a question heading inside it
+    # Position of that section in the article (-1: the article's question and opening). Headings
+    # repeat or are empty (numbered terms), so the position is what tells two sections apart.
+    position: int = -1
 
 
 def section_chunks(article: Article) -> list[Chunk]:
@@ -153,7 +159,7 @@ def section_chunks(article: Article) -> list[Chunk]:
     head = " ".join(dict.fromkeys([article.title, *article.aliases]))
     chunks = [Chunk(f"{article.category}: {head} " + " ".join(article.full_text().split()[:40]), "", True)]
     step = CHUNK_WORDS - CHUNK_OVERLAP
-    for section in article.sections:
+    for position, section in enumerate(article.sections):
         words = section.plain_text(with_heading=False).split()
         if not words:
             continue
@@ -161,7 +167,10 @@ def section_chunks(article: Article) -> list[Chunk]:
             opening = " ".join(words[:40])
             chunks.append(
                 Chunk(
-                    f"{article.category}: {article.title} {section.heading} {opening}", section.heading, True
+                    f"{article.category}: {article.title} {section.heading} {opening}",
+                    section.heading,
+                    True,
+                    position,
                 )
             )
         label = " ".join(h for h in (section.parent, section.heading) if h)
@@ -169,7 +178,7 @@ def section_chunks(article: Article) -> list[Chunk]:
         for start in range(0, max(1, len(words) - CHUNK_OVERLAP), step):
             window = " ".join(words[start : start + CHUNK_WORDS])
             if window:
-                chunks.append(Chunk(f"{prefix} {window}", section.heading, False))
+                chunks.append(Chunk(f"{prefix} {window}", section.heading, False, position))
     return chunks
 
 
@@ -330,6 +339,10 @@ class Searcher:
         for i, entry in enumerate(entries):
             if entry.kind != QUESTION:
                 self._chunk_rows[entry.article].append(i)
+        self._chunk_positions = [
+            _positions(article, entries, rows)
+            for article, rows in zip(articles, self._chunk_rows, strict=True)
+        ]
         # BM25 reads the help center's own text, not the training questions.
         lexical = [e for e in entries if e.kind != QUESTION]
         self.bm25 = BM25([e.text for e in lexical])
@@ -380,6 +393,15 @@ class Searcher:
         best = max(rows, key=lambda i: float(sims[i]))
         return self.entries[best].section
 
+    def _section_sims(self, article: int, sims: Any) -> tuple[float | None, ...]:
+        best: list[float | None] = [None] * len(self.articles[article].sections)
+        for row, position in zip(self._chunk_rows[article], self._chunk_positions[article], strict=True):
+            if position >= 0:
+                value = float(sims[row])
+                current = best[position]
+                best[position] = value if current is None else max(current, value)
+        return tuple(best)
+
     def search(self, query: str, k: int = 5, *, include_expired: bool = False) -> SearchResponse:
         return self.search_batch([query], k, include_expired=include_expired)[0]
 
@@ -404,7 +426,11 @@ class Searcher:
                 a: int, sims: Any = sims, scores: Any = scores, relevance: Any = relevance
             ) -> SearchResult:
                 return SearchResult(
-                    self.articles[a], float(scores[a]), self._section(a, sims), float(relevance[a])
+                    self.articles[a],
+                    float(scores[a]),
+                    self._section(a, sims),
+                    float(relevance[a]),
+                    self._section_sims(a, sims),
                 )
 
             top = [result(a) for a in [a for a in order if offered[a]][:k]]
@@ -436,6 +462,16 @@ class Searcher:
             key=lambda r: (-r.score, r.article.id),
         )
         return ranked[:k]
+
+
+def _positions(article: Article, entries: list[IndexEntry], rows: list[int]) -> list[int]:
+    """The section position of each of an article's chunk entries. The index stores chunks in
+    ``section_chunks`` order, so the article's chunks line up with them; an index built from other
+    text (it should not happen: the build is stamped with its corpus) gets no positions."""
+    chunks = section_chunks(article)
+    if len(chunks) != len(rows) or any(c.text != entries[r].text for c, r in zip(chunks, rows, strict=True)):
+        return [-1] * len(rows)
+    return [chunk.position for chunk in chunks]
 
 
 def build_searcher(

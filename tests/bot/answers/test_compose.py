@@ -200,6 +200,64 @@ def test_the_section_search_matched_leads_unless_the_question_points_elsewhere(c
     assert "Apply Warranty" in _lead_text(hinted)
 
 
+def test_similarity_per_section_points_inside_the_article_when_the_words_do_not(corpus) -> None:
+    article = corpus["300-guarantee"]
+    wanted = next(i for i, s in enumerate(article.sections) if s.heading.startswith("Who will pay"))
+    sims = [0.5 if s.blocks else None for s in article.sections]
+    sims[wanted] = 0.6
+    answer = compose(article, "do I have to pay the postage for that?", section_sims=sims)
+    assert answer.heading.startswith("Who will pay")
+    # The same similarities for another section: the question's words still count with them.
+    near = [0.59 if i == wanted else v for i, v in enumerate(sims)]
+    assert compose(article, "do I have to pay the postage for that?", section_sims=near).heading != (
+        article.sections[0].heading
+    )
+
+
+def test_a_list_entry_outside_the_section_meant_is_not_a_named_row(corpus) -> None:
+    # "Coins" is entry d) of the clause on the order offers are redeemed in; the question is about
+    # the clause on refunds, which the similarities point at.
+    article = corpus["aliexpress-coupons-terms-conditions"]
+    refunds = next(
+        i for i, s in enumerate(article.sections) if "return and/or request a refund" in s.plain_text()
+    )
+    sims = [0.4 if s.blocks else None for s in article.sections]
+    sims[refunds] = 0.7
+    answer = compose(article, "my order was refunded, do I get the coins back?", section_sims=sims)
+    assert answer.matched != "entry"
+    assert "refund" in _lead_text(answer)
+    # Without similarities the entry still answers a question that only names it.
+    assert compose(article, "what is the redemption order of coins").matched in ("entry", "section")
+
+
+def test_two_codes_get_both_rows_in_the_order_of_the_table(corpus) -> None:
+    answer = compose(
+        corpus["how-to-solve-payment-issues"], "first it failed with CSC_7200012 and now with CSC_7200021?"
+    )
+    keys = [r.key for r in _rows(answer)]
+    assert any("CSC_7200012" in k for k in keys)
+    assert any("CSC_7200021" in k for k in keys)
+
+
+@pytest.mark.parametrize(("question", "number"), [("customs phone poznan", "869 72 61"),
+                                                  ("customs number for Riyadh please", "289 8217")])  # fmt: skip
+def test_a_city_a_cell_labels_names_its_row(corpus, question: str, number: str) -> None:
+    answer = compose(corpus["what-if-the-package-is-held-by-customs"], question)
+    assert answer.matched == "row"
+    assert number in _lead_text(answer)
+
+
+def test_the_sentence_a_question_points_at_leads_even_past_the_cut(corpus) -> None:
+    article = corpus["can-i-speed-up-my-dispute"]
+    [rejects] = [i for s in article.sections for b in s.blocks for i in b.items if "rejects" in i]
+    question = "before AliExpress step in: the seller rejects my request, what now?"
+    answer = compose(article, question, budget=len(rejects) + 120)
+    assert answer.heading == "Before AliExpress step in"
+    assert rejects in _lead_text(answer)
+    # With room for the whole section, it reads in page order as before.
+    assert _lead_text(compose(article, question)).startswith("There is 5 days")
+
+
 def test_a_general_question_gets_the_opening_in_order(corpus) -> None:
     answer = compose(corpus["how-to-cancel-my-order"], "cancel my order")
     assert answer.matched == "opening"

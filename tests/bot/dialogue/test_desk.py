@@ -8,6 +8,8 @@ import re
 from bot.assistant import replies
 from bot.dialogue import Ask, HelpDesk, Reply, Topic
 from bot.dialogue.clarify import INTENT_QUESTIONS
+from bot.dialogue.desk import preferred
+from bot.search import SearchResult
 
 PERSON = (replies.TALK_TO_PERSON, "/human_handoff")
 
@@ -293,3 +295,21 @@ def test_an_error_code_taken_for_an_order_number_is_asked_of_the_help_center(
 
     assert reply is not None
     assert "CSC_7200021" in text_of(reply)
+
+
+def _result(corpus, article_id: str, relevance: float) -> SearchResult:
+    return SearchResult(corpus[article_id], relevance, relevance=relevance)
+
+
+def test_a_named_platform_reaches_further_than_a_subject(corpus) -> None:
+    # The AliExpress page words a card refund better, but the buyer asked about WISHALIVE, whose
+    # page states another rule (3-20 business days, not 3-15).
+    results = [
+        _result(corpus, "i-have-not-received-my-refund-on-my-credit-card-yet-what-can-i-do", 0.57),
+        _result(corpus, "when-will-i-get-my-refund", 0.49),
+    ]
+    assert preferred(results, subject=None, platform="WISHALIVE")[0].article.id == "when-will-i-get-my-refund"
+    # A subject alone does not reach that far, and a platform does not reach without bound.
+    assert preferred(results, subject="refund", platform=None)[0] is results[0]
+    far = [results[0], _result(corpus, "when-will-i-get-my-refund", 0.40)]
+    assert preferred(far, subject=None, platform="WISHALIVE")[0] is far[0]

@@ -163,3 +163,13 @@ def test_a_result_names_the_section_that_matched(searcher) -> None:
     best = searcher.search("free return: who pays for the return shipping costs", k=1).results[0]
     assert best.article.id == "whats-free-return-service"
     assert best.section == "Who pays for the return shipping costs?"
+
+
+def test_a_result_carries_its_similarity_to_every_section(searcher) -> None:
+    best = searcher.search("free return: who pays for the return shipping costs", k=1).results[0]
+    sections = best.article.sections
+    assert len(best.section_sims) == len(sections)
+    # A heading with nothing under it has no chunk, so no similarity.
+    assert all((sim is None) == (not s.blocks) for s, sim in zip(sections, best.section_sims, strict=True))
+    known = [(sim, s.heading) for s, sim in zip(sections, best.section_sims, strict=True) if sim is not None]
+    assert max(known)[1] == best.section
