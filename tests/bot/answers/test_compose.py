@@ -214,6 +214,18 @@ def test_similarity_per_section_points_inside_the_article_when_the_words_do_not(
     )
 
 
+def test_a_heading_that_only_restates_the_title_does_not_win_on_similarity(corpus) -> None:
+    # Every chunk carries the title, so "What is "300% Guarantee"?" is a little closer to any
+    # question about the guarantee than the section that answers it.
+    article = corpus["300-guarantee"]
+    sims = [0.6 if s.blocks else None for s in article.sections]
+    apply = next(i for i, s in enumerate(article.sections) if s.heading.startswith("How do I apply"))
+    sims[0], sims[apply] = 0.82, 0.81
+    answer = compose(article, "I got a fake one, what next?", section_sims=sims)
+    assert answer.heading.startswith("How do I apply")
+    assert "capacity not as described" in _lead_text(answer)
+
+
 def test_a_list_entry_outside_the_section_meant_is_not_a_named_row(corpus) -> None:
     # "Coins" is entry d) of the clause on the order offers are redeemed in; the question is about
     # the clause on refunds, which the similarities point at.
