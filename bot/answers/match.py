@@ -282,7 +282,7 @@ _NEGATION = re.compile(r"\b(?:not|cannot|can't|can’t|couldn't|could not|unable
 
 # How much the search's similarity to each section weighs against the question's words: the
 # section most similar by meaning gets MEANING_WEIGHT, one MEANING_SPAN less similar gets nothing.
-# Chosen on the two development answer sets (docs/answers.md): weights 1.5-3 and spans 0.02-0.05
+# Chosen on the two development answer sets (docs/corpus.md): weights 1.5-3 and spans 0.02-0.05
 # score alike; without the similarities (the search's one best section +1) 6 questions fewer pass.
 MEANING_WEIGHT = 2.0
 MEANING_SPAN = 0.03
