@@ -26,6 +26,7 @@ from bot.answers.match import (
     codes_in,
     content_words,
     described_rows,
+    distinctiveness,
     meaning_bonus,
     named_rows,
     rows_with_code,
@@ -365,16 +366,11 @@ def _focus(article: Article, atoms: list[_Atom], question: str) -> _Atom | None:
     everything = [
         content_words(a.text) for s in range(len(article.sections)) for a in _section_atoms(article, s)
     ]
-    n = len(everything)
-
-    def weight(word: str) -> float:
-        df = sum(1 for c in everything if word in c)
-        return 0.0 if df == 0 else 1.0 - (df - 1) / n
 
     blocks = article.sections[atoms[0].section].blocks if atoms else ()
     scored = sorted(
         (
-            (sum(weight(w) for w in words & content_words(a.text)), -i, a)
+            (sum(distinctiveness(w, everything) for w in words & content_words(a.text)), -i, a)
             for i, a in enumerate(atoms)
             if blocks[a.block].kind in ("paragraph", "list")
         ),

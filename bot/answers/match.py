@@ -101,6 +101,13 @@ def content_words(text: str) -> set[str]:
     return {_stem(w) for w in text.split() if w not in STOPWORDS}
 
 
+def distinctiveness(word: str, groups: Sequence[set[str]]) -> float:
+    """How well ``word`` tells ``groups`` (rows, sections, sentences) apart: 1 when one group has
+    it, 0 when every group has it (or none does)."""
+    df = sum(1 for group in groups if word in group)
+    return 0.0 if df == 0 else 1.0 - (df - 1) / len(groups)
+
+
 def expanded_question(question: str) -> str:
     """The question normalised, padded, with the pages' names for what the buyer called otherwise."""
     text = f" {normalise(question)} "
@@ -225,14 +232,10 @@ def described_rows(article: Article, question: str) -> Named | None:
             # supported."); the others are advice, whose words ("try again", "pay") a question shares
             # with every row.
             cells = [content_words(row.cells[0] if row.cells else "") for row in block.rows]
-            n = len(cells)
-
-            def weight(word: str, cells: list[set[str]] = cells, n: int = n) -> float:
-                # A word in every row ("card") tells no row apart.
-                return 1.0 - (sum(1 for c in cells if word in c) - 1) / n
-
+            # A word in every row ("card") tells no row apart.
             scores = sorted(
-                ((sum(weight(w) for w in words & c), i) for i, c in enumerate(cells)), reverse=True
+                ((sum(distinctiveness(w, cells) for w in words & c), i) for i, c in enumerate(cells)),
+                reverse=True,
             )
             (top, index), second = scores[0], scores[1][0]
             if top >= DESCRIBED_MIN and top >= DESCRIBED_LEAD * second and (best is None or top > best.score):
@@ -327,7 +330,7 @@ def best_section(
         head = content_words(f"{section.parent} {section.heading}")
         body = content_words(section.plain_text(with_heading=False))
         section_words.append((head, body))
-    n = len(section_words)
+    section_text = [head | body for head, body in section_words]
     title_words = content_words(" ".join((article.title, *article.aliases)))
     if words <= title_words and not any(words <= head for head, _ in section_words):
         # The question only repeats the article's title: nothing points inside it.
@@ -336,10 +339,7 @@ def best_section(
     def weight(word: str) -> float:
         # Words in every section tell none apart; title words are shared by all sections, so
         # they count half ("Open a dispute" still wins "how do I open a dispute").
-        df = sum(1 for head, body in section_words if word in head or word in body)
-        if df == 0:
-            return 0.0
-        weight = 1.0 - (df - 1) / n
+        weight = distinctiveness(word, section_text)
         return weight / 2 if word in title_words else weight
 
     # "How do I ...?" asks for a procedure: a section with steps answers it better than one
