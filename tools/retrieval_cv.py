@@ -76,7 +76,7 @@ def cross_validate(
                 embedder = Embedder(Path(scratch))
             else:
                 embedder = base
-            searcher = build_searcher(articles, train, embedder)
+            searcher = build_searcher(articles, train, embedder, parts=False)
             scored = score_questions(searcher, test, list(questions.negatives))
         per_fold.append(
             {"fold": fold, "queries": len(test), **ranking_metrics(scored["ranked"], scored["expected"])}

@@ -200,7 +200,7 @@ def build_faq_index(settings: Settings, *, force: bool = False) -> None:
     meta = build_index(settings, corpus=corpus)
     print(
         f"built FAQ index ({status} before): {meta['articles']} articles, {meta['chunks']} chunks, "
-        f"{meta['questions']} questions in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
+        f"{meta['questions']} questions, {meta['parts']} parts in {meta['build_seconds']} s -> {settings.models_path / 'faq'}"
     )
 
 

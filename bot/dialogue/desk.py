@@ -214,7 +214,13 @@ class HelpDesk:
         if response is not None and response.confident and response.best is not None:
             best = response.best
             return self._answer_with(
-                best.article, query, best.section or None, topic, channel, section_sims=best.section_sims
+                best.article,
+                query,
+                best.section or None,
+                topic,
+                channel,
+                section_sims=best.section_sims,
+                part_sims=best.part_sims,
             )
         return self.not_sure(results, topic)
 
@@ -236,8 +242,16 @@ class HelpDesk:
         channel: Channel,
         *,
         section_sims: Sequence[float | None] = (),
+        part_sims: Sequence[float] = (),
     ) -> Reply:
-        composed = compose(article, question, section=section, section_sims=section_sims, today=self.today())
+        composed = compose(
+            article,
+            question,
+            section=section,
+            section_sims=section_sims,
+            part_sims=part_sims,
+            today=self.today(),
+        )
         payload = replies.answer_payload(article, more=composed.has_more)
         return Reply(
             (Utterance(render(composed, channel), payload=payload),),

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.corpus import Article, Corpus, article_from_dict, base_corpus, corpus_hash, load_articles
+from bot.corpus.parts import article_parts, part_text
 from bot.corpus.queries import Query, load_query_set
 from bot.errors import SupportbotError, UsageError
 from bot.search.bm25 import BM25
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # 7: entries.json with kinds and articles.json, published as a build behind the models/faq link.
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 # The fine-tuned encoder: a sentence-transformers model directory with this stamp file in it.
 ENCODER_DIR = "encoder"
 ENCODER_STAMP = "supportbot-encoder.json"
@@ -100,6 +101,9 @@ class SearchResult:
     # The query's best similarity to each of the article's sections (by position; None for a
     # section no chunk comes from): which part of the article the question means, by meaning.
     section_sims: tuple[float | None, ...] = ()
+    # The query's similarity to each part of the article (``bot.corpus.parts.article_parts`` order:
+    # sentences, list items, steps, table rows): which sentence of a long page it means.
+    part_sims: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,13 +265,14 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
 
 
 # Kinds of vectors in the index.
-HEAD, WINDOW, QUESTION = "head", "window", "question"
+HEAD, WINDOW, QUESTION, PART = "head", "window", "question", "part"
 
 
 @dataclass(frozen=True)
 class IndexEntry:
     """One vector of the index: an article's question chunk (HEAD), a window of a section (WINDOW),
-    or a buyer question, title or alias known to be answered by the article (QUESTION)."""
+    a buyer question, title or alias known to be answered by the article (QUESTION), or one part of
+    it (PART: a sentence, item or row, for the answer to lead with; it does not rank articles)."""
 
     kind: str
     article: int  # position in the article list
@@ -276,10 +281,10 @@ class IndexEntry:
 
 
 def index_entries(
-    articles: list[Article], questions: list[Query] | tuple[Query, ...] = ()
+    articles: list[Article], questions: list[Query] | tuple[Query, ...] = (), *, parts: bool = True
 ) -> list[IndexEntry]:
     """Every article's chunks, then the questions it answers: the training paraphrases (for each of
-    their primary articles), then its title and aliases."""
+    their primary articles), then its title and aliases, then (with ``parts``) its parts."""
     entries: list[IndexEntry] = []
     position = {article.id: i for i, article in enumerate(articles)}
     for i, article in enumerate(articles):
@@ -295,6 +300,8 @@ def index_entries(
         entries.extend(
             IndexEntry(QUESTION, i, name) for name in dict.fromkeys([article.title, *article.aliases])
         )
+    for i, article in enumerate(articles if parts else ()):
+        entries.extend(IndexEntry(PART, i, part_text(article, part)) for part in article_parts(article))
     return entries
 
 
@@ -334,17 +341,25 @@ class Searcher:
             kind: np.array([entries[i].article for i in rows], dtype=np.int64)
             for kind, rows in self._rows.items()
         }
-        # the chunks of each article, for naming the section that matched
+        # the chunks of each article, for naming the section that matched, and its parts
         self._chunk_rows: list[list[int]] = [[] for _ in articles]
+        self._part_rows: list[list[int]] = [[] for _ in articles]
         for i, entry in enumerate(entries):
-            if entry.kind != QUESTION:
+            if entry.kind in (HEAD, WINDOW):
                 self._chunk_rows[entry.article].append(i)
+            elif entry.kind == PART:
+                self._part_rows[entry.article].append(i)
         self._chunk_positions = [
             _positions(article, entries, rows)
             for article, rows in zip(articles, self._chunk_rows, strict=True)
         ]
+        # An index built from other text (it should not happen: builds are stamped with their
+        # corpus) gives no part similarities rather than ones pointing at the wrong sentence.
+        for a, (article, rows) in enumerate(zip(articles, self._part_rows, strict=True)):
+            if [part_text(article, p) for p in article_parts(article)] != [entries[r].text for r in rows]:
+                self._part_rows[a] = []
         # BM25 reads the help center's own text, not the training questions.
-        lexical = [e for e in entries if e.kind != QUESTION]
+        lexical = [e for e in entries if e.kind in (HEAD, WINDOW)]
         self.bm25 = BM25([e.text for e in lexical])
         self._lexical_owners = np.array([e.article for e in lexical], dtype=np.int64)
         self._passage = np.array([a.kind == "passage" for a in articles])
@@ -431,6 +446,7 @@ class Searcher:
                     self._section(a, sims),
                     float(relevance[a]),
                     self._section_sims(a, sims),
+                    tuple(float(sims[r]) for r in self._part_rows[a]),
                 )
 
             top = [result(a) for a in [a for a in order if offered[a]][:k]]
@@ -479,9 +495,12 @@ def build_searcher(
     questions: list[Query] | tuple[Query, ...],
     embedder: Any,
     clock: Callable[[], date] = date.today,
+    *,
+    parts: bool = True,
 ) -> Searcher:
-    """A searcher held in memory (the evaluation builds one per cross-validation fold)."""
-    entries = index_entries(articles, questions)
+    """A searcher held in memory (the evaluation builds one per cross-validation fold; parts only
+    serve composing answers, so ranking alone can do without them)."""
+    entries = index_entries(articles, questions, parts=parts)
     return Searcher(articles, entries, embedder.encode([e.text for e in entries]), embedder, clock=clock)
 
 
@@ -561,8 +580,9 @@ def build_index(
             "model": MODEL_NAME,
             "encoder": encoder,
             "articles": len(articles),
-            "chunks": sum(e.kind != QUESTION for e in entries),
+            "chunks": sum(e.kind in (HEAD, WINDOW) for e in entries),
             "questions": sum(e.kind == QUESTION for e in entries),
+            "parts": sum(e.kind == PART for e in entries),
             "dimension": int(vectors.shape[1]),
             "build_seconds": round(time.perf_counter() - started, 2),
         }

@@ -383,3 +383,49 @@ def test_steps_continue_their_numbers_after_a_cut() -> None:
     second = more(first, article)
     assert second is not None
     assert second.lead[0].start == len(first.lead[0].items) + 1
+
+
+# --- the part closest in meaning ----------------------------------------------------------------
+
+
+def _part_sims(article: Article, wanted: str, high: float = 0.7, low: float = 0.5) -> list[float]:
+    from bot.corpus.parts import article_parts
+
+    return [high if wanted in p.text else low for p in article_parts(article)]
+
+
+def test_a_part_clearly_closest_in_meaning_moves_the_answer_to_its_section(corpus) -> None:
+    article = corpus["how-do-i-leave-feedback"]
+    question = "How many times may I leave feedback for a single order?"
+    answer = compose(article, question, part_sims=_part_sims(article, "leave feedback once"))
+    assert "leave feedback once" in _lead_text(answer)
+    # Parts no closer than the rest point nowhere: the page reads from the top.
+    flat = _part_sims(article, "leave feedback once", high=0.5)
+    opening = _lead_text(compose(article, "feedback"))
+    assert _lead_text(compose(article, question, part_sims=flat)).startswith(opening.split(".")[0])
+
+
+def test_the_part_closest_in_meaning_leads_even_past_the_cut(corpus) -> None:
+    # Article 12 of the Free Return rules (the law that governs them) is one sentence of a long page.
+    article = corpus["aliexpress-rules-about-free-return"]
+    question = "where would a lawsuit about this be decided?"
+    assert "Hong Kong" not in _lead_text(compose(article, question))
+    answer = compose(article, question, part_sims=_part_sims(article, "laws of Hong Kong"))
+    assert "Hong Kong" in _lead_text(answer)
+    assert len(_lead_text(answer)) <= DEFAULT_BUDGET
+
+
+def test_part_similarities_that_do_not_fit_the_article_are_ignored(corpus) -> None:
+    article = corpus["how-do-i-leave-feedback"]
+    question = "How many times may I leave feedback for a single order?"
+    assert compose(article, question, part_sims=[0.9, 0.1]) == compose(article, question)
+
+
+def test_a_list_entry_far_in_meaning_from_the_question_names_nothing(corpus) -> None:
+    # "status" names the entry "... Check your order status."; the question means membership status.
+    article = corpus["why-are-the-reward-points-not-added-to-my-account"]
+    question = "On what basis is my membership status determined?"
+    assert compose(article, question).matched == "entry"
+    answer = compose(article, question, part_sims=_part_sims(article, "Membership status is based"))
+    assert answer.matched != "entry"
+    assert "12 months" in _lead_text(answer)

@@ -173,3 +173,23 @@ def test_a_result_carries_its_similarity_to_every_section(searcher) -> None:
     assert all((sim is None) == (not s.blocks) for s, sim in zip(sections, best.section_sims, strict=True))
     known = [(sim, s.heading) for s, sim in zip(sections, best.section_sims, strict=True) if sim is not None]
     assert max(known)[1] == best.section
+
+
+def test_a_result_carries_its_similarity_to_every_part_and_parts_do_not_rank(searcher) -> None:
+    from bot.corpus.parts import article_parts
+
+    query = "how many times can I leave feedback for one order"
+    best = searcher.search(query, k=1).results[0]
+    parts = article_parts(best.article)
+    assert len(best.part_sims) == len(parts)
+    closest = max(zip(best.part_sims, parts, strict=True), key=lambda pair: pair[0])[1]
+    assert "once" in closest.text
+    # Parts only say where inside an article the answer is: without them the ranking is the same.
+    from bot.search import Searcher
+
+    bare = [e for e in searcher.entries if e.kind != "part"]
+    rows = [i for i, e in enumerate(searcher.entries) if e.kind != "part"]
+    without = Searcher(searcher.articles, bare, searcher.vectors[rows], searcher.embedder)
+    ranked = [r.article.id for r in searcher.search(query, k=5).results]
+    assert [r.article.id for r in without.search(query, k=5).results] == ranked
+    assert all(r.part_sims == () for r in without.search(query, k=5).results)
