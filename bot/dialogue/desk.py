@@ -39,6 +39,7 @@ from bot.dialogue.clarify import (
 from bot.dialogue.followup import STRONG_RULES, Reading, content_words, read
 from bot.dialogue.lexicon import INTENT_SUBJECTS, SUBJECT_PHRASES
 from bot.dialogue.rewrite import merged_details, resolve
+from bot.dialogue.split import asks
 from bot.dialogue.topic import Topic, mention
 from bot.search import SearchResponse, SearchResult
 
@@ -132,9 +133,28 @@ class HelpDesk:
             alone = FollowUp(
                 ask.text, tuple(w for w in content_words(ask.text) if w not in content_words(ask.topic.query))
             )
-        return self.respond(
+        reply = self.respond(
             query, topic, ask.channel, hint=intent_hint(ask.intent), subject=subject, alone=alone
         )
+        if query == ask.text.strip()[:MAX_QUERY_CHARS] and ask.chosen is None:
+            return self._also(query, reply, ask.channel)
+        return reply
+
+    def _also(self, text: str, first: Reply, channel: Channel) -> Reply:
+        """A message asking two things gets a second bubble for the question the first answer did
+        not cover (another article, or another part of the same one)."""
+        questions = asks(text)
+        if len(questions) < 2 or not first.answered:
+            return first
+        shown = {line.strip() for u in first.utterances for line in u.text.splitlines()}
+        for question in questions:
+            extra = self.respond(question, Topic.of_question(question), channel)
+            if not extra.answered or not extra.utterances:
+                continue
+            said = extra.utterances[0].text.splitlines()
+            if any(line.strip() and line.strip() not in shown for line in said):
+                return first.then(extra.utterances[0])
+        return first
 
     def understand(self, ask: Ask) -> tuple[str, Topic]:
         """The query to search for ``ask`` and the topic it belongs to (continued or new)."""

@@ -313,3 +313,31 @@ def test_a_named_platform_reaches_further_than_a_subject(corpus) -> None:
     assert preferred(results, subject="refund", platform=None)[0] is results[0]
     far = [results[0], _result(corpus, "when-will-i-get-my-refund", 0.40)]
     assert preferred(far, subject=None, platform="WISHALIVE")[0] is far[0]
+
+
+def test_a_message_asking_two_things_gets_a_bubble_for_each(desk, help_center) -> None:
+    help_center.script = {
+        "post office": ["i-havent-received-my-parcel-but-it-shows-delivered"],
+        "customs": ["what-if-the-package-is-held-by-customs"],
+    }
+
+    reply = desk.answer(
+        Ask("I am in Mexico. Please give me both the post office number and the customs number.")
+    )
+
+    assert len(reply.utterances) == 2
+    assert "(+52 55) 53 85 09 67" in text_of(reply)  # the post office's row
+    assert "(+52 55) 51 33 07 15" in text_of(reply)  # the customs row
+    # The conversation's topic is the first question's.
+    assert reply.topic is not None
+    assert reply.topic.article_id == "i-havent-received-my-parcel-but-it-shows-delivered"
+
+
+def test_a_second_question_the_first_answer_already_covers_adds_nothing(desk, help_center) -> None:
+    help_center.script = {"customs": ["what-if-the-package-is-held-by-customs"]}
+
+    reply = desk.answer(
+        Ask("what is the customs number for Mexico, and what is the customs number of Mexico?")
+    )
+
+    assert len(reply.utterances) == 1
