@@ -442,7 +442,24 @@ class HelpDesk:
         article = self.help_center.by_id.get(topic.article_id or "") if topic is not None else None
         if topic is None or article is None:
             return Reply((Utterance(replies.NOTHING_TO_CONTINUE),), topic, answered=False)
-        shown = compose(article, topic.query, section=topic.section, today=self.today())
+        # The first bubble again, composed exactly as it was shown (the same similarities), so the
+        # next one continues where it stopped instead of repeating it.
+        found = next(
+            (
+                r
+                for r in self.help_center.search(topic.query, k=CHOICES).results
+                if r.article.id == article.id
+            ),
+            None,
+        )
+        shown = compose(
+            article,
+            topic.query,
+            section=topic.section,
+            section_sims=found.section_sims if found is not None else (),
+            part_sims=found.part_sims if found is not None else (),
+            today=self.today(),
+        )
         for _ in range(topic.pages):
             following = more(shown, article)
             if following is None:

@@ -341,3 +341,29 @@ def test_a_second_question_the_first_answer_already_covers_adds_nothing(desk, he
     )
 
     assert len(reply.utterances) == 1
+
+
+def test_more_continues_an_answer_led_by_the_closest_part_instead_of_repeating_it(desk, help_center) -> None:
+    from dataclasses import replace
+
+    from bot.corpus.parts import article_parts
+
+    rules = help_center.articles["aliexpress-rules-about-free-return"]
+    # The closest part is the one a page composed without similarities would show second.
+    sims = tuple(0.8 if p.text.startswith("Please read these terms") else 0.4 for p in article_parts(rules))
+    plain_search = help_center.search
+
+    def search(query: str, k: int = 5):
+        found = plain_search(query, k)
+        return replace(found, results=[replace(r, part_sims=sims) for r in found.results])
+
+    help_center.search = search
+    help_center.script = {"free return": ["aliexpress-rules-about-free-return"]}
+    first = desk.answer(Ask("which sellers must give free return?"))
+    shown = [line for line in text_of(first).splitlines() if not line.startswith("Source:")]
+    assert "Please read these terms" in shown[1]
+
+    following = desk.more(first.topic, "web")
+
+    assert following.answered
+    assert not any(line in text_of(following) for line in shown)
