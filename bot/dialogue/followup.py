@@ -141,6 +141,11 @@ CUES: tuple[Cue, ...] = (
 )
 
 
+# Cues that tie a message naming a subject of its own to the topic all the same.
+LINKING_CUES = frozenset(
+    {"what_if", "continuation", "anaphora_action", "anaphora_comparison", "anaphora_question"}
+)
+
 # Cues that make a message a follow-up on their own, whatever the classifier thought of it.
 STRONG_RULES = frozenset(cue.name for cue in CUES if cue.strength == "strong")
 
@@ -172,6 +177,10 @@ def read(text: str, topic: Topic | None, *, intent_subject: str | None = None) -
         return Reading("new", cue.name, m.named)
     own = m.named.subject
     if own is not None and own != topic.subject:
+        # "and how long until the coupon shows up?" after a 300% Guarantee claim names a subject
+        # of its own, yet "and" ties it to the topic: the reading the help center answers better wins.
+        if cue is not None and cue.strength == "strong" and cue.name in LINKING_CUES:
+            return Reading("maybe", "own_subject_linked", m.named)
         return Reading("new", "own_subject", m.named)
     if cue is not None and cue.strength == "strong":
         return Reading("follow_up", cue.name, m.named)

@@ -91,3 +91,12 @@ def test_a_short_question_without_a_subject_is_left_to_the_help_center() -> None
 
 def test_a_statement_without_cues_is_a_new_question() -> None:
     assert read("good morning to you all", DISPUTE).verdict == "new"
+
+
+def test_a_linked_question_naming_a_subject_of_its_own_is_left_to_the_help_center() -> None:
+    # "and ..." ties it to the topic, "coupon" names another subject: neither reading is certain.
+    reading = read("and how long until the coupon shows up?", DISPUTE)
+
+    assert (reading.verdict, reading.rule) == ("maybe", "own_subject_linked")
+    # Without a linking cue a question of its own is still new.
+    assert read("how long until the coupon shows up?", DISPUTE).verdict == "new"
