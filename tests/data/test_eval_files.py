@@ -75,6 +75,7 @@ def _check_patterns(where: str, item: dict[str, Any], key: str, required: bool) 
         ("answers_heldout.yaml", 120),
         ("answers_heldout2.yaml", 150),
         ("answers_heldout3.yaml", 150),
+        ("answers_heldout4.yaml", 150),
     ],
 )
 def test_answer_sets_have_the_contract_shape(name: str, minimum: int) -> None:
@@ -113,6 +114,7 @@ def test_every_expected_fact_is_in_the_help_center_documents(name: str) -> None:
         ("dialogs_heldout.yaml", 40),
         ("dialogs_heldout2.yaml", 40),
         ("dialogs_heldout3.yaml", 40),
+        ("dialogs_heldout4.yaml", 40),
     ],
 )
 def test_dialog_sets_have_the_contract_shape(name: str, minimum: int) -> None:
@@ -142,6 +144,7 @@ SPLITS = {
     "heldout": ("answers_heldout.yaml", "dialogs_heldout.yaml", "retrieval_heldout.yaml"),
     "heldout2": ("answers_heldout2.yaml", "dialogs_heldout2.yaml"),
     "heldout3": ("answers_heldout3.yaml", "dialogs_heldout3.yaml"),
+    "heldout4": ("answers_heldout4.yaml", "dialogs_heldout4.yaml"),
 }
 
 
@@ -218,40 +221,45 @@ def test_development_set_2_clicks_only_buttons_set_1_clicks() -> None:
     assert chosen("dialogs_dev2.yaml") <= chosen("dialogs_dev.yaml")
 
 
-# Held-out set 3 is frozen and not yet run: its checks name only positions (question numbers,
-# dialog ids, pattern indexes), never a question, a turn or a pattern, so a red test cannot unblind
-# it.
+# Held-out sets 3 and 4 get the same checks, and they name only positions (question numbers, dialog
+# ids, pattern indexes), never a question, a turn or a pattern, so a red test cannot unblind a set
+# that is not yet run (set 4; set 3 is spent but its failures are reported the same way).
 HELDOUT3 = ("answers_heldout3.yaml", "dialogs_heldout3.yaml")
+HELDOUT4 = ("answers_heldout4.yaml", "dialogs_heldout4.yaml")
+HELDOUT_PAIRS = pytest.mark.parametrize("pair", [HELDOUT3, HELDOUT4], ids=["set3", "set4"])
+HELDOUT_FILES = pytest.mark.parametrize("name", HELDOUT3 + HELDOUT4)
 
 
 def _documents_text() -> str:
     return "\n".join(_raw_documents().values()).translate(str.maketrans("’‘“”", "''\"\""))
 
 
-def test_held_out_set_3_loads_in_the_eval_command() -> None:
+@HELDOUT_PAIRS
+def test_held_out_set_loads_in_the_eval_command(pair: tuple[str, str]) -> None:
     # The same loader `supportbot eval` uses, in its held-out mode (errors by number only): it also
     # refuses unknown keys and a pattern that matches an empty reply.
     from tools.chat_eval.data import load_dialogs, load_questions
 
-    questions = load_questions(EVAL / HELDOUT3[0], reveal=False)
-    dialogs = load_dialogs(EVAL / HELDOUT3[1], reveal=False)
+    questions = load_questions(EVAL / pair[0], reveal=False)
+    dialogs = load_dialogs(EVAL / pair[1], reveal=False)
     assert len(questions) >= 150
     assert len(dialogs) >= 40
     assert all(q.topic and q.style for q in questions)
     assert sum(1 for q in questions if any(p.pattern == "sign in" for p in q.check.forbid)) >= 15
 
 
-def test_held_out_set_3_expects_only_facts_in_the_documents() -> None:
+@HELDOUT_PAIRS
+def test_held_out_set_expects_only_facts_in_the_documents(pair: tuple[str, str]) -> None:
     # Dialog turns are checked too: a turn expecting text no document holds could never pass.
     text = _documents_text()
     missing = [
         f"#{n} expect[{k}]"
-        for n, item in enumerate(_load(HELDOUT3[0])["questions"])
+        for n, item in enumerate(_load(pair[0])["questions"])
         for k, pattern in enumerate(item["expect"])
         if not re.search(pattern, text, re.I | re.S)
     ] + [
         f"{d['id']} turn {t} expect[{k}]"
-        for d in _load(HELDOUT3[1])["dialogs"]
+        for d in _load(pair[1])["dialogs"]
         for t, turn in enumerate(d["turns"])
         for k, pattern in enumerate(turn["expect"])
         if not re.search(pattern, text, re.I | re.S)
@@ -259,10 +267,11 @@ def test_held_out_set_3_expects_only_facts_in_the_documents() -> None:
     assert not missing, f"in no document: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("name", HELDOUT3)
-def test_held_out_set_3_shares_no_text_with_any_other_eval_file(name: str) -> None:
+@HELDOUT_FILES
+def test_held_out_set_shares_no_text_with_any_other_eval_file(name: str) -> None:
     # Dev files are tuned on and earlier held-out sets are spent, so a shared text would leak into
-    # set 3's figures; within set 3, the answers and dialogs must not count one text twice.
+    # a later set's figures; within a set, the answers and dialogs must not count one text twice.
+    # Every other file in eval/ is compared, so set 3 is also checked against set 4 and back.
     mine = _texts(name)
     found = []
     for other in sorted({p.name for p in EVAL.glob("*.y*ml")} - {name}):
@@ -301,10 +310,10 @@ TRAINING_FILES = (
 )
 
 
-@pytest.mark.parametrize("name", HELDOUT3)
-def test_held_out_set_3_shares_no_text_with_the_training_data(name: str) -> None:
+@HELDOUT_FILES
+def test_held_out_set_shares_no_text_with_the_training_data(name: str) -> None:
     # A held-out text that also sits in training or tuning data would be scored as if unseen. Only
-    # set 3's positions are reported (the training side is not printed either).
+    # the set's own positions are reported (the training side is not printed either).
     mine = _texts(name)
     found = []
     for relative in TRAINING_FILES:
@@ -319,13 +328,23 @@ def test_held_out_set_3_shares_no_text_with_the_training_data(name: str) -> None
         pytest.fail(f"{name}: " + "; ".join(found))
 
 
-def test_held_out_set_3_clicks_only_buttons_set_1_clicks() -> None:
-    def chosen(name: str) -> set[str]:
-        return {turn["choose"] for d in _load(name)["dialogs"] for turn in d["turns"] if "choose" in turn}
+def _chosen(name: str) -> set[str]:
+    return {turn["choose"] for d in _load(name)["dialogs"] for turn in d["turns"] if "choose" in turn}
 
-    clicked = chosen(HELDOUT3[1])
+
+def test_held_out_set_3_clicks_only_buttons_set_1_clicks() -> None:
+    clicked = _chosen(HELDOUT3[1])
     assert clicked, "set 3 has no clarification with a button"
-    assert clicked <= chosen("dialogs_dev.yaml") | chosen("dialogs_heldout.yaml")
+    assert clicked <= _chosen("dialogs_dev.yaml") | _chosen("dialogs_heldout.yaml")
+
+
+def test_held_out_set_4_clicks_only_buttons_the_dev_set_clicks() -> None:
+    # Button titles are the bot's wording: set 4 reuses only the `choose:` patterns of
+    # dialogs_dev.yaml instead of guessing titles (a count only on failure).
+    clicked = _chosen(HELDOUT4[1])
+    assert clicked, "set 4 has no clarification with a button"
+    extra = clicked - _chosen("dialogs_dev.yaml")
+    assert not extra, f"set 4 clicks {len(extra)} patterns dialogs_dev.yaml does not"
 
 
 def test_retrieval_sources_are_verbatim_help_center_text() -> None:
