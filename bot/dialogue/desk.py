@@ -174,7 +174,7 @@ class HelpDesk:
         answered = self.help_center.by_id.get(topic.article_id or "")
         query = resolve(text, topic, anchor=answered.title if answered is not None else None)
         continued = replace(
-            topic, query=query[:MAX_QUERY_CHARS], details=merged_details(topic, text), pages=0
+            topic, query=query[:MAX_QUERY_CHARS], details=merged_details(topic, text), pages=0, latest=text
         )
         if reading.verdict == "follow_up":
             return query, continued
@@ -233,16 +233,46 @@ class HelpDesk:
                 return self._ended(ended.article, results, topic)
         if response is not None and response.confident and response.best is not None:
             best = response.best
+            section_sims, part_sims = self._meaning(best, topic.latest)
             return self._answer_with(
                 best.article,
                 query,
                 best.section or None,
                 topic,
                 channel,
-                section_sims=best.section_sims,
-                part_sims=best.part_sims,
+                section_sims=section_sims,
+                part_sims=part_sims,
             )
         return self.not_sure(results, topic)
+
+    def _meaning(
+        self, found: SearchResult, latest: str | None
+    ) -> tuple[tuple[float | None, ...], tuple[float, ...]]:
+        """How close each section and part of ``found``'s article is to the question: for a
+        follow-up, the mean of the whole query's similarities and those of its own words, so the
+        part about the new detail can lead ("orders less than $2" for "what about an order that
+        cost $1.50?" after a reward-points question)."""
+        if not latest:
+            return found.section_sims, found.part_sims
+        own = next(
+            (
+                r
+                for r in self.help_center.search(latest, k=CHOICES).results
+                if r.article.id == found.article.id
+            ),
+            None,
+        )
+        if (
+            own is None
+            or len(own.part_sims) != len(found.part_sims)
+            or len(own.section_sims) != len(found.section_sims)
+        ):
+            return found.section_sims, found.part_sims
+        sections = tuple(
+            None if a is None or b is None else (a + b) / 2
+            for a, b in zip(found.section_sims, own.section_sims, strict=True)
+        )
+        return sections, tuple((a + b) / 2 for a, b in zip(found.part_sims, own.part_sims, strict=True))
 
     def _covering(self, response: SearchResponse, query: str, alone: FollowUp) -> SearchResponse:
         """The response whose best article speaks of what the follow-up adds to its topic."""
@@ -452,12 +482,13 @@ class HelpDesk:
             ),
             None,
         )
+        section_sims, part_sims = self._meaning(found, topic.latest) if found is not None else ((), ())
         shown = compose(
             article,
             topic.query,
             section=topic.section,
-            section_sims=found.section_sims if found is not None else (),
-            part_sims=found.part_sims if found is not None else (),
+            section_sims=section_sims,
+            part_sims=part_sims,
             today=self.today(),
         )
         for _ in range(topic.pages):

@@ -88,6 +88,9 @@ class Topic:
     pages: int = 0  # "MORE" bubbles shown after the first answer
     check: str | None = None  # the order check last run or asked for
     order_id: str | None = None
+    # A follow-up's own words ("what about an order that cost $1.50?"): ``query`` carries the
+    # topic's words too, which pull the answer towards the part of the article answered before.
+    latest: str | None = None
 
     @classmethod
     def of_question(
@@ -108,7 +111,7 @@ class Topic:
 
     def to_slot(self) -> dict[str, Any]:
         data: dict[str, Any] = {"query": self.query, "pages": self.pages, "details": dict(self.details)}
-        for name in ("subject", "intent", "article_id", "section", "check", "order_id"):
+        for name in ("subject", "intent", "article_id", "section", "check", "order_id", "latest"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value
@@ -144,4 +147,5 @@ class Topic:
             pages=pages if isinstance(pages, int) and not isinstance(pages, bool) and pages >= 0 else 0,
             check=text("check"),
             order_id=text("order_id"),
+            latest=text("latest"),
         )

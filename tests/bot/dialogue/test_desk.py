@@ -45,9 +45,11 @@ def test_a_follow_up_is_searched_with_the_topic_and_answered_with_the_new_row(de
     help_center.script = {"customs": ["what-if-the-package-is-held-by-customs"]}
     first = desk.answer(Ask("customs phone number mexico"))
 
+    asked = len(help_center.queries)
     second = desk.answer(Ask("and Italy?", topic=first.topic))
 
-    assert help_center.queries[-1] == "customs phone number Italy?"
+    # Searched with the topic; its own words only weigh which part of the article leads.
+    assert help_center.queries[asked:] == ["customs phone number Italy?", "and Italy?"]
     assert "Italy: (+39 03) 3166 24 73" in text_of(second)
     assert "Mexico" not in text_of(second)
     assert second.topic is not None
@@ -74,8 +76,9 @@ def test_maybe_a_follow_up_goes_with_the_reading_the_help_center_answers_better(
 
     reply = desk.answer(Ask("when can I apply?", topic=topic))
 
-    assert "when can I apply?" in help_center.queries[-1]
-    assert "warranty" in help_center.queries[-1]
+    assert "when can I apply?" in help_center.queries[-2]
+    assert "warranty" in help_center.queries[-2]
+    assert help_center.queries[-1] == "when can I apply?"
     assert "15 days after your order" in text_of(reply)
 
 
@@ -367,3 +370,38 @@ def test_more_continues_an_answer_led_by_the_closest_part_instead_of_repeating_i
 
     assert following.answered
     assert not any(line in text_of(following) for line in shown)
+
+
+def test_a_follow_up_is_composed_with_the_meaning_of_its_own_words_too(desk, help_center) -> None:
+    # The resolved query ("reward points not shown ... $1.50") is closest to the opening; the
+    # follow-up's own words are closest to "Orders less than $2 USD"; the mean decides.
+    from dataclasses import replace
+
+    from bot.corpus.parts import article_parts
+
+    article = help_center.articles["why-are-the-reward-points-not-added-to-my-account"]
+    parts = article_parts(article)
+
+    def sims(query: str) -> tuple[float, ...]:
+        own_words = not query.startswith("why")
+        return tuple(
+            (0.9 if "less than $2" in p.text else 0.3) if own_words else (0.6 if p.index == 0 else 0.5)
+            for p in parts
+        )
+
+    plain_search = help_center.search
+
+    def search(query: str, k: int = 5):
+        found = plain_search(query, k)
+        return replace(found, results=[replace(r, part_sims=sims(query)) for r in found.results])
+
+    help_center.search = search
+    help_center.script = {"points": ["why-are-the-reward-points-not-added-to-my-account"], "order": []}
+    first = desk.answer(Ask("why haven't my reward points shown up?"))
+    help_center.script["cost"] = ["why-are-the-reward-points-not-added-to-my-account"]
+
+    second = desk.answer(Ask("what about an order that cost $1.50?", topic=first.topic))
+
+    assert second.topic is not None
+    assert second.topic.latest == "what about an order that cost $1.50?"
+    assert "less than $2" in text_of(second)

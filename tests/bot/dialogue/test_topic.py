@@ -57,7 +57,11 @@ def test_details_of_a_kind_are_taken_out_of_a_question() -> None:
 
 def test_a_topic_survives_the_slot_and_junk_does_not_become_one() -> None:
     topic = Topic.of_question(
-        "customs phone number mexico", article_id="customs", check="status", order_id="1001"
+        "customs phone number mexico",
+        article_id="customs",
+        check="status",
+        order_id="1001",
+        latest="and Italy?",
     )
 
     assert Topic.from_slot(topic.to_slot()) == topic
